@@ -72,6 +72,10 @@ export interface MetadataDelta {
   readonly partitionsChanged: readonly PartitionState[];
   /** Topics whose config overrides changed. */
   readonly topicConfigsChanged: readonly string[];
+  /** Broker-level dynamic overrides changed (every topic's effective config may have). */
+  readonly brokerConfigsChanged?: boolean;
+  /** Broker registrations changed. */
+  readonly brokersChanged?: boolean;
 }
 
 /** What a broker knows about the cluster, kept current from the MetadataStore watch. */
@@ -99,7 +103,8 @@ export type ControllerErrorKind =
   | 'INVALID_CONFIG'
   | 'INVALID_REQUEST'
   | 'POLICY_VIOLATION'
-  | 'TOPIC_AUTHORIZATION_FAILED';
+  | 'TOPIC_AUTHORIZATION_FAILED'
+  | 'TOPIC_DELETION_DISABLED';
 
 export class ControllerError extends Error {
   constructor(

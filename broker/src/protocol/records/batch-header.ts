@@ -59,3 +59,76 @@ export function batchCrcValid(buf: Buffer, pos: number, size: number): boolean {
   const stored = buf.readUInt32BE(pos + OFF_CRC);
   return crc32c(buf.subarray(pos + OFF_ATTRIBUTES, pos + size)) === stored;
 }
+
+// ---- additional header accessors (appended; the contract above is unchanged) ----
+
+export const MAGIC_V2 = 2;
+/** Smallest legal batchLength: the header after the batchLength field, with no records. */
+export const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - LOG_OVERHEAD;
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+export const NO_PARTITION_LEADER_EPOCH = -1;
+
+function int64At(buf: Buffer, off: number): number {
+  return buf.readInt32BE(off) * 4294967296 + buf.readUInt32BE(off + 4);
+}
+
+export function partitionLeaderEpochAt(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + OFF_PARTITION_LEADER_EPOCH);
+}
+
+export function magicAt(buf: Buffer, pos: number): number {
+  return buf.readInt8(pos + OFF_MAGIC);
+}
+
+export function attributesAt(buf: Buffer, pos: number): number {
+  return buf.readInt16BE(pos + OFF_ATTRIBUTES);
+}
+
+export function firstTimestampAt(buf: Buffer, pos: number): number {
+  return int64At(buf, pos + OFF_FIRST_TIMESTAMP);
+}
+
+export function producerIdAt(buf: Buffer, pos: number): number {
+  return int64At(buf, pos + OFF_PRODUCER_ID);
+}
+
+export function producerEpochAt(buf: Buffer, pos: number): number {
+  return buf.readInt16BE(pos + OFF_PRODUCER_EPOCH);
+}
+
+export function baseSequenceAt(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + OFF_BASE_SEQUENCE);
+}
+
+export function recordCountAt(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos + OFF_RECORD_COUNT);
+}
+
+/** Offset of the last record in the batch (baseOffset + lastOffsetDelta). */
+export function lastOffsetAt(buf: Buffer, pos: number): number {
+  return baseOffsetAt(buf, pos) + lastOffsetDeltaAt(buf, pos);
+}
+
+/** Not covered by the CRC, so no CRC update is needed. */
+export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number): void {
+  buf.writeInt32BE(epoch, pos + OFF_PARTITION_LEADER_EPOCH);
+}
+
+/** Recomputes and stores the CRC32C of attributes..end. `size` is batchSizeAt(buf, pos). */
+export function writeBatchCrc(buf: Buffer, pos: number, size: number): void {
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + OFF_ATTRIBUTES, pos + size)), pos + OFF_CRC);
+}
+
+/**
+ * LogAppendTime: like Kafka's DefaultRecordBatch.setMaxTimestamp, set the timestamp-type
+ * bit and maxTimestamp and recompute the CRC. firstTimestamp and the record deltas are left
+ * alone: readers take every record's timestamp from maxTimestamp for such batches.
+ */
+export function stampLogAppendTime(buf: Buffer, pos: number, nowMs: number): void {
+  const attrs = buf.readInt16BE(pos + OFF_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE_LOG_APPEND;
+  buf.writeInt16BE(attrs, pos + OFF_ATTRIBUTES);
+  buf.writeBigInt64BE(BigInt(nowMs), pos + OFF_MAX_TIMESTAMP);
+  writeBatchCrc(buf, pos, batchSizeAt(buf, pos));
+}

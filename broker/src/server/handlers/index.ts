@@ -1,0 +1,48 @@
+/**
+ * The handler registry: every API this broker serves, by api key. ApiVersions advertises
+ * exactly these ranges. A request for a key not listed here closes the connection.
+ */
+import type { HandlerRegistry } from '../dispatcher.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { createApiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { fetchHandler } from './fetch.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+import type { ApiHandler } from './types.js';
+
+/** Every handler except ApiVersions, which handlerRegistry() adds over the final set. */
+export const HANDLERS: readonly ApiHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  deleteRecordsHandler,
+  initProducerIdHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
+];
+
+/** Api key -> handler; `extra` adds handlers owned by later layers (e.g. the group coordinator). */
+export function handlerRegistry(extra: readonly ApiHandler[] = []): HandlerRegistry {
+  const m = new Map<number, ApiHandler>();
+  const apiVersions = createApiVersionsHandler(() => [...m.values()].map((h) => h.api));
+  for (const h of [...HANDLERS, ...extra, apiVersions]) {
+    if (m.has(h.api.apiKey)) throw new Error(`two handlers for api key ${h.api.apiKey}`);
+    m.set(h.api.apiKey, h);
+  }
+  return m;
+}
