@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, tail } from './tools.js';
 import { apiVersionsProbe, metadataProbe } from './wire.js';
-import { sleep, waitFor, errorText } from './wait.js';
+import { orTimeout, sleep, waitFor, errorText } from './wait.js';
 
 export const HOST = '127.0.0.1';
 export const BROKER_MAIN = join(REPO_ROOT, 'dist', 'broker', 'src', 'main.js');
@@ -247,7 +247,8 @@ class BrokerInstance implements BrokerProcess {
       }
     }
     if (port === 'exited' || port === 'no-line') {
-      const ex = this.exit === null ? null : await Promise.race([this.exit, sleep(200).then(() => null)]);
+      const raced = this.exit === null ? 'timeout' : await orTimeout(this.exit, 200);
+      const ex = raced === 'timeout' ? null : raced;
       throw new Error(
         `broker did not start (${port}${ex === null ? '' : `, exit code=${ex.code} signal=${ex.signal}`}); log ${this.logFile}:\n${this.logTail(4000)}`,
       );
@@ -287,8 +288,8 @@ class BrokerInstance implements BrokerProcess {
     if (this.child === null || this.exited) throw new Error('stop(): broker is not running');
     const started = Date.now();
     this.child.kill('SIGTERM');
-    const res = await Promise.race([this.exit, sleep(timeoutMs).then(() => null)]);
-    if (res === null) {
+    const res = this.exit === null ? 'timeout' : await orTimeout(this.exit, timeoutMs);
+    if (res === 'timeout') {
       await this.forceKill();
       throw new Error(`broker did not exit within ${timeoutMs} ms of SIGTERM; log ${this.logFile}:\n${this.logTail(3000)}`);
     }

@@ -11,7 +11,7 @@ export function kafkaClient(broker: BrokerProcess, clientId = 'strand-test'): Ka
   return new Kafka({
     clientId,
     brokers: [broker.bootstrap],
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
     requestTimeout: 15000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },

@@ -8,7 +8,7 @@ import { cleanupBrokers, startBroker, uniqueTopic, type BrokerProcess } from '..
 import { createTopics } from '../helpers/kafkajs.js';
 import { compareRead, KCAT_FORMAT, kcatInput, makeRecords, parseKcatOutput, type ReadRecord, type SentRecord } from '../helpers/records.js';
 import { kcatOk, requireKcat, tail } from '../helpers/tools.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { orTimeout, sleep, waitFor } from '../helpers/wait.js';
 
 const N = 100_000;
 const HEADERS = ['trace=abc123', 'source=kcat'];
@@ -117,7 +117,7 @@ describe('kcat consumer start positions', () => {
       // kcat reports partition EOF once it has resolved "end" and fetched up to it.
       await waitFor('kcat -o end to reach the end of the partition', () => /Reached end of topic/.test(stderr), { timeoutMs: 15_000 });
       await produce(topic, extra, 'gzip');
-      const code = await Promise.race([exited, sleep(20_000).then(() => 'timeout' as const)]);
+      const code = await orTimeout(exited, 20_000);
       if (code === 'timeout') throw new Error(`kcat -o end -c ${extra.length} did not exit; stderr:\n${tail(stderr, 2000)}`);
       expect(code).toBe(0);
       const read = parseKcatOutput(Buffer.concat(out));

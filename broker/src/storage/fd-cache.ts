@@ -98,8 +98,35 @@ export class CachedFile {
     try {
       return fn(this.fd);
     } finally {
-      this.pins--;
+      this.unpin();
     }
+  }
+
+  /**
+   * fdatasync on the libuv thread pool, so syncing a large rolled segment does not block the
+   * event loop. The fd stays pinned (not evicted, not closed) until the sync completes.
+   */
+  syncAsync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let fd: number;
+      try {
+        fd = this.use((f) => f);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      this.pins++;
+      fs.fdatasync(fd, (err) => {
+        this.unpin();
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+
+  private unpin(): void {
+    this.pins--;
+    if (this.pins === 0 && this.disposed) this.closeFd();
   }
 
   /** pread exactly `length` bytes at `position` (short only at end of file). */
@@ -160,10 +187,10 @@ export class CachedFile {
     fs.closeSync(fd);
   }
 
-  /** Close for good. */
+  /** Close for good (deferred while an async sync still uses the fd). */
   close(): void {
-    this.closeFd();
     this.disposed = true;
+    if (this.pins === 0) this.closeFd();
   }
 
   /** Close and unlink the file (missing file is fine). */

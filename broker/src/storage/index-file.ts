@@ -64,6 +64,7 @@ export abstract class IndexFile {
     private readonly memory: IndexMemory,
     /** Max entries (segment.index.bytes / entrySize). */
     protected maxEntries: number,
+    private readonly minEntries = 1,
   ) {
     // A torn trailing partial entry is ignored (and cut off on the next append/truncate).
     this.n = Math.floor(file.size() / entrySize);
@@ -82,7 +83,7 @@ export abstract class IndexFile {
   }
 
   setMaxEntries(max: number): void {
-    this.maxEntries = Math.max(1, max);
+    this.maxEntries = Math.max(this.minEntries, max);
   }
 
   pin(): void {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { FileHandleCache } from './fd-cache.js';
 import { IndexMemory } from './index-file.js';
-import type { Log } from './log.js';
+import { type Log, syncDir } from './log.js';
 import { openLog } from './open-log.js';
 import type { StorageResources } from './segment.js';
 import type { LogConfig, PartitionLog } from './types.js';
@@ -34,6 +34,11 @@ export interface LogManagerOptions {
   readonly retentionCheckIntervalMs?: number;
   /** Logs visited per retention tick, so one tick's work stays bounded (default 64). */
   readonly retentionLogsPerTick?: number;
+  /**
+   * How often rolled segments are fdatasync'd (off the event loop) and the recovery point
+   * moved past them, as Kafka does after each roll; default 1000, 0 = never (flushAll only).
+   */
+  readonly flushRolledIntervalMs?: number;
   /** Highest offset retention may delete up to (the high watermark); default: no bound. */
   readonly retentionUpperBound?: (topic: string, partition: number) => number;
 }
@@ -69,6 +74,8 @@ export class LogManager {
   private readonly resources: StorageResources;
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
   /** Round-robin cursor of the retention timer. */
   private retentionCursor = 0;
   private closed = false;
@@ -95,6 +102,11 @@ export class LogManager {
     if (opts.retentionCheckIntervalMs !== undefined && opts.retentionCheckIntervalMs > 0) {
       m.timer = setInterval(() => m.retentionTick(), opts.retentionCheckIntervalMs);
       m.timer.unref();
+    }
+    const flushMs = opts.flushRolledIntervalMs ?? 1000;
+    if (flushMs > 0) {
+      m.flushTimer = setInterval(() => void m.flushRolledSegments(), flushMs);
+      m.flushTimer.unref();
     }
     return m;
   }
@@ -194,6 +206,26 @@ export class LogManager {
     }
   }
 
+  /** fdatasync rolled segments of every log that has some; one pass at a time. */
+  flushRolledSegments(): Promise<void> {
+    if (this.flushing !== null) return this.flushing;
+    const run = async (): Promise<void> => {
+      for (const e of [...this.logs.values()]) {
+        if (this.closed) return;
+        if (!e.log.hasUnflushedRolledSegments) continue;
+        try {
+          await e.log.flushRolledSegments();
+        } catch (err) {
+          this.logger.error({ err, topic: e.topic, partition: e.partition }, 'flushing rolled segments failed');
+        }
+      }
+    };
+    this.flushing = run().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
   flushAll(): void {
     for (const e of this.logs.values()) e.log.flush();
   }
@@ -203,7 +235,9 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.flushTimer !== null) clearInterval(this.flushTimer);
     this.timer = null;
+    this.flushTimer = null;
     let ok = true;
     for (const e of this.logs.values()) {
       try {
@@ -214,8 +248,13 @@ export class LogManager {
       }
     }
     this.logs.clear();
-    // Only a fully flushed shutdown may skip recovery next time.
-    if (ok) fs.writeFileSync(path.join(this.opts.dataDir, CLEAN_SHUTDOWN_MARKER), '');
+    // Only a fully flushed shutdown may skip recovery next time; the marker itself is synced.
+    if (ok) {
+      const fd = fs.openSync(path.join(this.opts.dataDir, CLEAN_SHUTDOWN_MARKER), 'w');
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      syncDir(this.opts.dataDir);
+    }
   }
 
   private checkOpen(): void {

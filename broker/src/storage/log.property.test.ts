@@ -56,7 +56,7 @@ function checkReads(log: Log, model: ModelBatch[], reads: ReadSpec[]): void {
   const lso = log.logStartOffset;
   const leo = log.logEndOffset;
   for (const r of reads) {
-    const offset = lso + Math.floor(r.at * (leo - lso + 1));
+    const offset = Math.min(leo, lso + Math.floor(r.at * (leo - lso + 1)));
     const hw = Math.max(lso, leo - r.hwBack);
     const got = splitBatches(log.read(offset, r.maxBytes, hw, r.minOne).chunks);
     const want = expectedRead(model, leo, offset, r.maxBytes, hw, r.minOne);

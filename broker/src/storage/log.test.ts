@@ -124,6 +124,43 @@ describe('Log basics', () => {
     again.close();
   });
 
+  it('truncating below the first segment restarts the log empty at that offset', () => {
+    const log = open({ segmentBytes: 200, retentionBytes: 0 });
+    for (let i = 0; i < 6; i++) log.append(makeBatch({ records: 2, payloadBytes: 100, maxTimestamp: i }));
+    log.enforceRetention(Date.now());
+    expect(log.logStartOffset).toBe(12);
+    log.truncateTo(4);
+    expect([log.logStartOffset, log.logEndOffset, log.sizeInBytes]).toEqual([4, 4, 0]);
+    expect(log.append(makeBatch({ records: 1, payloadBytes: 1, maxTimestamp: 1 })).firstOffset).toBe(4);
+    log.close();
+    const again = open({ segmentBytes: 200 });
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([4, 5]);
+    again.close();
+  });
+
+  it('a log start offset beyond the recovered end never lets offsets be reused', () => {
+    const log = open();
+    for (let i = 0; i < 5; i++) log.append(makeBatch({ records: 1, payloadBytes: 10, maxTimestamp: i }));
+    log.advanceLogStartOffset(4);
+    log.close();
+    // Lose the tail (as if it never reached the disk).
+    const file = path.join(tmp, 't-0', '00000000000000000000.log');
+    fs.truncateSync(file, 2 * 71);
+    const again = open({}, false);
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([4, 4]);
+    again.close();
+  });
+
+  it('flushRolledSegments moves the recovery point to the active segment', async () => {
+    const log = open({ segmentBytes: 200 });
+    for (let i = 0; i < 6; i++) log.append(makeBatch({ records: 2, payloadBytes: 100, maxTimestamp: i }));
+    expect(log.hasUnflushedRolledSegments).toBe(true);
+    await log.flushRolledSegments();
+    expect(log.hasUnflushedRolledSegments).toBe(false);
+    expect(log.recoveryPointOffset).toBe(log.segmentBaseOffsets().at(-1));
+    log.close();
+  });
+
   it('deleteAll removes the directory', () => {
     const log = open();
     log.append(makeBatch({ records: 1, payloadBytes: 1, maxTimestamp: 1 }));

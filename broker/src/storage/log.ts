@@ -52,6 +52,8 @@ export class Log implements PartitionLog {
   private dirDirty = false;
   private readonly readCache = new ReadPositionCache<LogSegment>();
   private closed = false;
+  /** Bumped by every truncation so an in-flight async flush does not move the recovery point. */
+  private truncations = 0;
   /** Clock for segment.ms; tests may replace it. */
   now: () => number = Date.now;
 
@@ -365,6 +367,7 @@ export class Log implements PartitionLog {
   truncateTo(offset: number): void {
     this.checkOpen();
     if (offset >= this.leo) return;
+    this.truncations++;
     this.readCache.clear();
     const first = this.segments[0] as LogSegment;
     if (offset < first.baseOffset || offset < 0) {
@@ -394,6 +397,7 @@ export class Log implements PartitionLog {
   /** Drop every segment and restart the log empty at `offset` (which becomes the log start). */
   truncateFullyAndStartAt(offset: number): void {
     this.checkOpen();
+    this.truncations++;
     this.readCache.clear();
     for (const s of this.segments.splice(0)) s.delete();
     const seg = LogSegment.open(this.dir, offset, this.res, this.config.segmentIndexBytes, true);
@@ -418,6 +422,40 @@ export class Log implements PartitionLog {
     }
     if (this.recoveryPoint !== this.leo) {
       this.recoveryPoint = this.leo;
+      this.writeCheckpoint();
+    }
+  }
+
+  /** True when rolled segments were written since the last flush. */
+  get hasUnflushedRolledSegments(): boolean {
+    for (const s of this.dirty) if (s !== this.active) return true;
+    return false;
+  }
+
+  /**
+   * Kafka flushes a segment soon after it is rolled (off the request path) and then moves
+   * the recovery point to the new active segment, so crash recovery only rescans the active
+   * segment. This does the same with fdatasync on the thread pool.
+   */
+  async flushRolledSegments(): Promise<void> {
+    if (this.closed) return;
+    const active = this.active;
+    const upTo = active.baseOffset;
+    const generation = this.truncations;
+    const rolled = [...this.dirty].filter((s) => s !== active);
+    if (rolled.length === 0 && !this.dirDirty) return;
+    // They stay in `dirty` until synced, so a close() meanwhile still syncs them itself.
+    const dirWasDirty = this.dirDirty;
+    await Promise.all(rolled.filter((s) => !s.deleted).map((s) => s.flushAsync()));
+    if (this.closed) return;
+    for (const s of rolled) this.dirty.delete(s);
+    if (dirWasDirty && this.dirDirty) {
+      syncDir(this.dir);
+      this.dirDirty = false;
+    }
+    // After a truncation meanwhile, offsets below upTo may hold new, unflushed data.
+    if (!this.closed && generation === this.truncations && upTo > this.recoveryPoint) {
+      this.recoveryPoint = upTo;
       this.writeCheckpoint();
     }
   }
@@ -448,7 +486,8 @@ export class Log implements PartitionLog {
   }
 }
 
-function syncDir(dir: string): void {
+/** fsync a directory so file creations/renames in it are durable. */
+export function syncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(fd);

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { type BatchInfo, HeaderScanner, validateBatches, type ValidationResult } from './batch-scan.js';
 import type { CachedFile, FileHandleCache } from './fd-cache.js';
 import type { IndexMemory } from './index-file.js';
-import { OffsetIndex } from './offset-index.js';
-import { TimeIndex } from './time-index.js';
+import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
+import { TIME_INDEX_ENTRY_SIZE, TimeIndex } from './time-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -59,8 +59,8 @@ export class LogSegment {
   }
 
   setIndexLimits(segmentIndexBytes: number): void {
-    this.index.setMaxEntries(Math.floor(segmentIndexBytes / 8));
-    this.timeIndex.setMaxEntries(Math.floor(segmentIndexBytes / 12));
+    this.index.setMaxEntries(Math.floor(segmentIndexBytes / OFFSET_INDEX_ENTRY_SIZE));
+    this.timeIndex.setMaxEntries(Math.floor(segmentIndexBytes / TIME_INDEX_ENTRY_SIZE));
   }
 
   /** Write `buf` (whole batches, offsets already assigned) at the end of the log file. */
@@ -100,9 +100,14 @@ export class LogSegment {
 
   /** The segment stops being active: record its final max timestamp (as Kafka) and unpin. */
   onBecomeInactive(): void {
-    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+    this.appendFinalTimeEntry(true);
     this.index.unpin();
     this.timeIndex.unpin();
+  }
+
+  /** The (max timestamp, its batch) entry that makes the time index's last entry exact. */
+  private appendFinalTimeEntry(persist: boolean): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, persist, true);
   }
 
   onBecomeActive(): void {
@@ -210,6 +215,7 @@ export class LogSegment {
       this.log.truncate(result.validEnd);
       this.size = result.validEnd;
     }
+    this.appendFinalTimeEntry(false);
     this.index.persistAll();
     this.timeIndex.persistAll();
     return result;
@@ -224,6 +230,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = 0;
     const scan = new HeaderScanner(this.log, 0, this.size, 64 * 1024);
     for (let b = scan.next(); b !== null; b = scan.next()) this.indexBatch(b, indexIntervalBytes, false);
+    this.appendFinalTimeEntry(false);
     this.index.persistAll();
     this.timeIndex.persistAll();
   }
@@ -237,6 +244,10 @@ export class LogSegment {
     this.log.sync();
     this.index.sync();
     this.timeIndex.sync();
+  }
+
+  async flushAsync(): Promise<void> {
+    await Promise.all([this.log.syncAsync(), this.index.file.syncAsync(), this.timeIndex.file.syncAsync()]);
   }
 
   close(): void {

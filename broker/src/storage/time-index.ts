@@ -20,7 +20,7 @@ const relAt = (buf: Buffer, i: number): number => buf.readInt32BE(i * TIME_INDEX
 
 export class TimeIndex extends IndexFile {
   constructor(file: CachedFile, baseOffset: number, memory: IndexMemory, maxIndexBytes: number) {
-    super(file, TIME_INDEX_ENTRY_SIZE, baseOffset, memory, Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_SIZE)));
+    super(file, TIME_INDEX_ENTRY_SIZE, baseOffset, memory, Math.max(2, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_SIZE)), 2);
   }
 
   /** The last entry with timestamp <= `timestamp`, or null. */
@@ -37,9 +37,17 @@ export class TimeIndex extends IndexFile {
     return { timestamp: Number(e.readBigInt64BE(0)), offset: this.baseOffset + e.readInt32BE(8) };
   }
 
+  /**
+   * As Kafka, the last slot is kept for the entry written when the segment becomes inactive
+   * (`final`), so every inactive segment's last entry is its max timestamp.
+   */
+  override get isFull(): boolean {
+    return this.entries >= this.maxEntries - 1;
+  }
+
   /** Append when `timestamp` exceeds the last entry's; false if skipped or full. */
-  maybeAppend(timestamp: number, offset: number, persist = true): boolean {
-    if (this.isFull) return false;
+  maybeAppend(timestamp: number, offset: number, persist = true, final = false): boolean {
+    if (final ? this.entries >= this.maxEntries : this.isFull) return false;
     const last = this.lastEntry();
     if (last !== null && timestamp <= last.timestamp) return false;
     const buf = this.slotForAppend();

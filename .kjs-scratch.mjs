@@ -1,0 +1,16 @@
+import { Kafka, logLevel } from 'kafkajs';
+const port = process.argv[2];
+const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 't', logLevel: logLevel.WARN });
+const admin = kafka.admin();
+await admin.connect();
+console.log('create', await admin.createTopics({ topics: [{ topic: 'demo', numPartitions: 2 }] }));
+console.log(await admin.fetchTopicMetadata({ topics: ['demo'] }));
+const producer = kafka.producer({ idempotent: true });
+await producer.connect();
+const r = await producer.send({ topic: 'demo', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, headers: { h: `x${i}` }, partition: i % 2 })) });
+console.log('send', r);
+const consumer = kafka.consumer({ groupId: 'g1' });
+console.log('offsets', await admin.fetchTopicOffsets('demo'));
+await producer.disconnect();
+await admin.disconnect();
+process.exit(0);

@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: throughput and latency of a fresh single broker, each figure next to a
+ * baseline measured in the same run on the same machine:
+ *
+ *   produce MB/s, records/s  (kcat/librdkafka, 100 B and 1 KiB, acks=1 and acks=all)
+ *                            vs sequential disk write with fdatasync (1 MiB chunks)
+ *   consume MB/s             (kcat -C -e from the beginning) vs Node loopback TCP null sink
+ *   produce latency p50/p99  (confluent-kafka-python, 1000 msg/s, linger.ms=0, 100 B)
+ *                            vs loopback TCP request/response round trip between processes
+ *
+ * Bounded: each client run has a time cap, the whole bench stays under ~3 minutes; temp dirs
+ * and every process it started are removed/stopped at the end.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, createWriteStream, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const helpers = join(root, 'dist', 'test', 'helpers');
+const { startBroker, cleanupBrokers, uniqueTopic } = await import(join(helpers, 'broker.js'));
+const { createTopics } = await import(join(helpers, 'kafkajs.js'));
+const { requireKcat, requirePythonModules, PYTHON, CLIENTS_DIR } = await import(join(helpers, 'tools.js'));
+
+const BENCH_START = Date.now();
+const BUDGET_MS = 170_000;
+const RUN_CAP_MS = 25_000;
+const tmpRoot = mkdtempSync(join(tmpdir(), 'strand-bench-'));
+const children = new Set();
+
+function log(msg) {
+  process.stderr.write(`[bench +${((Date.now() - BENCH_START) / 1000).toFixed(1)}s] ${msg}\n`);
+}
+
+function overBudget() {
+  return Date.now() - BENCH_START > BUDGET_MS;
+}
+
+/** Runs a command; resolves {code, ms, stdoutBytes, stdout?, stderr}; kills it at capMs. */
+function runTimed(cmd, args, { input, capMs = RUN_CAP_MS, keepStdout = false, stdinFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdoutBytes = 0;
+    const out = [];
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, capMs);
+    child.stdout.on('data', (b) => {
+      stdoutBytes += b.length;
+      if (keepStdout) out.push(b);
+    });
+    child.stderr.on('data', (b) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ code, ms, timedOut, stdoutBytes, stdout: keepStdout ? Buffer.concat(out).toString() : '', stderr });
+    });
+    child.stdin.on('error', () => {});
+    if (stdinFile) {
+      import('node:fs').then(({ createReadStream }) => createReadStream(stdinFile).pipe(child.stdin));
+    } else if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+/** A file of `count` newline-delimited values of exactly `size` bytes (no newlines inside). */
+async function makeInput(count, size) {
+  const path = join(tmpRoot, `input-${size}-${count}.txt`);
+  const ws = createWriteStream(path);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let seed = 12345;
+  const chunk = [];
+  for (let i = 0; i < count; i++) {
+    let v = '';
+    for (let j = 0; j < size; j++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      v += alphabet[seed % alphabet.length];
+    }
+    chunk.push(v);
+    if (chunk.length === 2000) {
+      if (!ws.write(chunk.join('\n') + '\n')) await new Promise((r) => ws.once('drain', r));
+      chunk.length = 0;
+    }
+  }
+  if (chunk.length) ws.write(chunk.join('\n') + '\n');
+  await new Promise((r) => ws.end(r));
+  return path;
+}
+
+const KCAT_PRODUCER_TUNING = [
+  '-X', 'linger.ms=5',
+  '-X', 'batch.size=1000000',
+  '-X', 'batch.num.messages=100000',
+  '-X', 'queue.buffering.max.messages=1000000',
+  '-X', 'queue.buffering.max.kbytes=1048576',
+  '-X', 'compression.codec=none',
+];
+
+async function produceRun(broker, size, count, acks, file) {
+  const topic = uniqueTopic(`bench-p${size}-${acks}`);
+  await createTopics(broker, [{ topic }]);
+  const r = await runTimed('kcat', ['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-l', '-X', `acks=${acks}`, ...KCAT_PRODUCER_TUNING, file], {});
+  const failed = r.code !== 0 || /Delivery failed|ERROR/i.test(r.stderr);
+  if (r.timedOut) return { topic, note: `timeout (> ${RUN_CAP_MS / 1000}s)` };
+  if (failed) return { topic, note: `kcat exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  const bytes = size * count;
+  return { topic, mbps: bytes / 1e6 / (r.ms / 1000), rps: count / (r.ms / 1000), ms: r.ms };
+}
+
+async function consumeRun(broker, topic, size, count) {
+  const r = await runTimed('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-X', 'fetch.max.bytes=52428800', '-X', 'queued.max.messages.kbytes=262144'], {});
+  if (r.timedOut) return { note: `timeout (> ${RUN_CAP_MS / 1000}s)` };
+  if (r.code !== 0) return { note: `kcat exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  const expected = count * (size + 1);
+  if (r.stdoutBytes !== expected) return { note: `read ${r.stdoutBytes} bytes, expected ${expected}` };
+  return { mbps: (size * count) / 1e6 / (r.ms / 1000), rps: count / (r.ms / 1000) };
+}
+
+async function latencyRun(broker) {
+  const topic = uniqueTopic('bench-lat');
+  await createTopics(broker, [{ topic }]);
+  const args = [join(CLIENTS_DIR, 'confluent_client.py'), 'latency', JSON.stringify({ bootstrap: broker.bootstrap, topic, rate: 1000, seconds: 10, size: 100, acks: 'all' })];
+  const r = await runTimed(PYTHON, args, { capMs: 40_000, keepStdout: true });
+  if (r.code !== 0) return { note: `python exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  const doc = JSON.parse(r.stdout.trim().split('\n').pop());
+  return doc;
+}
+
+/** Node loopback TCP: sender writes 1 MiB buffers for ~3 s to a null-sink receiver process. */
+async function tcpBaseline() {
+  const receiver = `
+    const net = require('net');
+    let bytes = 0, t0 = 0;
+    const srv = net.createServer((s) => {
+      s.on('data', (b) => { if (!t0) t0 = process.hrtime.bigint(); bytes += b.length; });
+      s.on('end', () => { const ms = Number(process.hrtime.bigint() - t0) / 1e6; process.stdout.write(JSON.stringify({ bytes, ms }) + '\\n'); srv.close(); s.destroy(); });
+    });
+    srv.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: srv.address().port }) + '\\n'));`;
+  const sender = `
+    const net = require('net');
+    const port = Number(process.argv[1]);
+    const buf = Buffer.alloc(1 << 20, 7);
+    const s = net.connect(port, '127.0.0.1', () => {
+      const end = Date.now() + 3000;
+      const pump = () => { while (Date.now() < end) { if (!s.write(buf)) { s.once('drain', pump); return; } } s.end(); };
+      pump();
+    });`;
+  const recv = spawn(process.execPath, ['-e', receiver], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(recv);
+  const lines = [];
+  let partial = '';
+  const lineWaiters = [];
+  recv.stdout.on('data', (b) => {
+    const parts = (partial + b.toString()).split('\n');
+    partial = parts.pop();
+    for (const p of parts) {
+      lines.push(JSON.parse(p));
+      lineWaiters.shift()?.();
+    }
+  });
+  const nextLine = async (i) => {
+    while (lines.length <= i) await new Promise((r) => lineWaiters.push(r));
+    return lines[i];
+  };
+  const { port } = await nextLine(0);
+  const snd = spawn(process.execPath, ['-e', sender, String(port)], { stdio: 'inherit' });
+  children.add(snd);
+  const res = await nextLine(1);
+  await new Promise((r) => (snd.exitCode !== null ? r() : snd.on('exit', r)));
+  children.delete(snd);
+  children.delete(recv);
+  return { mbps: res.bytes / 1e6 / (res.ms / 1000) };
+}
+
+/** Loopback TCP request/response round trip (100 B ping-pong) between two processes. */
+async function rttBaseline() {
+  const echo = `
+    const net = require('net');
+    const srv = net.createServer((s) => { s.setNoDelay(true); s.on('data', (b) => s.write(b)); s.on('end', () => { s.end(); srv.close(); }); });
+    srv.listen(0, '127.0.0.1', () => process.stdout.write(srv.address().port + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', echo], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const port = await new Promise((r) => child.stdout.once('data', (b) => r(Number(b.toString().trim()))));
+  const net = await import('node:net');
+  const sock = net.connect(port, '127.0.0.1');
+  sock.setNoDelay(true);
+  await new Promise((r) => sock.once('connect', r));
+  const msg = Buffer.alloc(100, 1);
+  const samples = [];
+  for (let i = 0; i < 2000; i++) {
+    const t0 = process.hrtime.bigint();
+    let got = 0;
+    await new Promise((r) => {
+      const on = (b) => {
+        got += b.length;
+        if (got >= msg.length) {
+          sock.off('data', on);
+          r();
+        }
+      };
+      sock.on('data', on);
+      sock.write(msg);
+    });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  sock.end();
+  await new Promise((r) => child.on('exit', r));
+  children.delete(child);
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] };
+}
+
+/** Sequential write of ~1 GiB in 1 MiB chunks, then fdatasync (like dd conv=fdatasync). */
+function diskBaseline() {
+  const dir = mkdtempSync(join(tmpdir(), 'strand-bench-disk-'));
+  try {
+    const path = join(dir, 'seq.bin');
+    const fd = openSync(path, 'w');
+    const buf = Buffer.alloc(1 << 20, 0x5a);
+    const t0 = process.hrtime.bigint();
+    const deadline = Date.now() + 15_000;
+    let written = 0;
+    for (let i = 0; i < 1024 && Date.now() < deadline; i++) written += writeSync(fd, buf);
+    fdatasyncSync(fd);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    closeSync(fd);
+    return { mbps: written / 1e6 / (ms / 1000), bytes: written };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fmt(n, digits = 1) {
+  if (n === undefined || n === null || Number.isNaN(n)) return '-';
+  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  return n.toFixed(digits);
+}
+
+function ratio(a, b) {
+  if (typeof a !== 'number' || typeof b !== 'number' || b === 0) return '-';
+  return `${(a / b).toFixed(2)}x`;
+}
+
+async function main() {
+  requireKcat();
+  requirePythonModules('confluent_kafka');
+  const rows = [];
+
+  log('baseline: sequential disk write with fdatasync (1 MiB chunks, ~1 GiB)');
+  const disk = diskBaseline();
+  log('baseline: loopback TCP throughput between two Node processes (3 s)');
+  const tcp = await tcpBaseline();
+  log('baseline: loopback TCP round trip');
+  const rtt = await rttBaseline();
+
+  if (process.argv.includes('--baselines-only')) {
+    console.log(`disk ${fmt(disk.mbps)} MB/s; tcp ${fmt(tcp.mbps)} MB/s; rtt p50 ${fmt(rtt.p50, 3)} ms p99 ${fmt(rtt.p99, 3)} ms`);
+    return;
+  }
+  log('starting broker');
+  const broker = await startBroker({ dataDir: join(tmpRoot, 'data') });
+  log(`broker on ${broker.bootstrap}`);
+
+  const cases = [
+    { size: 100, count: 300_000 },
+    { size: 1024, count: 100_000 },
+  ];
+  for (const c of cases) {
+    const file = await makeInput(c.count, c.size);
+    let topicForConsume = null;
+    for (const acks of ['1', 'all']) {
+      if (overBudget()) {
+        rows.push([`produce ${c.size} B acks=${acks}`, 'skipped (time budget)', '', '']);
+        continue;
+      }
+      log(`produce ${c.count} x ${c.size} B acks=${acks}`);
+      const r = await produceRun(broker, c.size, c.count, acks, file);
+      if (r.note) {
+        rows.push([`produce ${c.size} B acks=${acks} MB/s`, r.note, '', '']);
+        continue;
+      }
+      topicForConsume ??= r.topic;
+      rows.push([`produce ${c.size} B acks=${acks} MB/s`, fmt(r.mbps), `disk ${fmt(disk.mbps)}`, ratio(r.mbps, disk.mbps)]);
+      rows.push([`produce ${c.size} B acks=${acks} records/s`, fmt(r.rps, 0), '', '']);
+    }
+    if (topicForConsume !== null && !overBudget()) {
+      log(`consume ${c.count} x ${c.size} B`);
+      const r = await consumeRun(broker, topicForConsume, c.size, c.count);
+      if (r.note) rows.push([`consume ${c.size} B MB/s`, r.note, '', '']);
+      else {
+        rows.push([`consume ${c.size} B MB/s`, fmt(r.mbps), `tcp ${fmt(tcp.mbps)}`, ratio(r.mbps, tcp.mbps)]);
+        rows.push([`consume ${c.size} B records/s`, fmt(r.rps, 0), '', '']);
+      }
+    }
+    rmSync(file, { force: true });
+  }
+
+  if (!overBudget()) {
+    log('produce latency: 1000 msg/s for 10 s, acks=all, linger.ms=0');
+    const l = await latencyRun(broker);
+    if (l.note) rows.push(['produce latency (ms)', l.note, '', '']);
+    else {
+      rows.push([`produce latency p50 ms (${l.count} msgs, ${l.errors} errors)`, fmt(l.p50, 2), `tcp rtt ${fmt(rtt.p50, 3)}`, ratio(l.p50, rtt.p50)]);
+      rows.push(['produce latency p99 ms', fmt(l.p99, 2), `tcp rtt ${fmt(rtt.p99, 3)}`, ratio(l.p99, rtt.p99)]);
+    }
+  } else rows.push(['produce latency', 'skipped (time budget)', '', '']);
+
+  log('stopping broker');
+  await broker.stop();
+
+  const header = ['figure', 'value', 'baseline', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log(`\nbaselines: disk seq write+fdatasync ${fmt(disk.mbps)} MB/s (${(disk.bytes / 2 ** 20).toFixed(0)} MiB); loopback TCP ${fmt(tcp.mbps)} MB/s; TCP rtt p50 ${fmt(rtt.p50, 3)} ms p99 ${fmt(rtt.p99, 3)} ms`);
+  console.log(`total bench time ${((Date.now() - BENCH_START) / 1000).toFixed(1)} s`);
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+  exitCode = 1;
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  await cleanupBrokers();
+  rmSync(tmpRoot, { recursive: true, force: true });
+}
+process.exit(exitCode);

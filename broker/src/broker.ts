@@ -1,0 +1,101 @@
+/**
+ * Composition root of one broker: bind the listener (so an ephemeral port is known before
+ * registering), open the logs, start the metadata store/image/controller, the replica
+ * manager and finally serve requests. `stop()` undoes it in the order that loses nothing:
+ * answer waiting long polls, stop accepting and finish in-flight requests, flush and close
+ * the logs (writing the clean-shutdown marker), close the metadata store.
+ */
+import type { Logger } from 'pino';
+import { startLocalCluster, type LocalCluster } from './cluster/local-cluster.js';
+import { effectiveTopicConfig, toLogConfig } from './cluster/topic-config.js';
+import type { BrokerConfig, HostPort } from './config.js';
+import { ReplicaManagerImpl } from './replication/replica-manager.js';
+import { Dispatcher } from './server/dispatcher.js';
+import { handlerRegistry } from './server/handlers/index.js';
+import type { BrokerServices } from './server/handlers/types.js';
+import { KafkaListener } from './server/listener.js';
+import { LogManager } from './storage/log-manager.js';
+
+/** Pipelined requests per connection before reading pauses (Kafka handles one at a time). */
+const MAX_IN_FLIGHT_PER_CONNECTION = 64;
+/** How long stop() lets in-flight requests finish. */
+const DRAIN_TIMEOUT_MS = 3000;
+
+export interface RunningBroker {
+  /** The bound Kafka port (the ephemeral one for --listen HOST:0). */
+  readonly port: number;
+  readonly host: string;
+  /** The configuration as served: listen/advertised carry the bound port. */
+  readonly config: BrokerConfig;
+  readonly services: BrokerServices;
+  stop(): Promise<void>;
+}
+
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<RunningBroker> {
+  if (config.metadata !== 'local') {
+    throw new Error(`--metadata ${config.metadata.url}: NATS metadata is not implemented yet (use --metadata local)`);
+  }
+  const settings = config.settings;
+  const listener = new KafkaListener(logger, {
+    maxFrameBytes: settings['socket.request.max.bytes'],
+    maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+  });
+  const bound = await listener.listen(config.listen);
+  const advertised: HostPort = config.advertised.port === 0 ? { host: config.advertised.host, port: bound.port } : config.advertised;
+  const served: BrokerConfig = { ...config, listen: bound, advertised };
+
+  let replicas: ReplicaManagerImpl | null = null;
+  let logs: LogManager | null = null;
+  let cluster: LocalCluster | null = null;
+  try {
+    logs = LogManager.open({
+      dataDir: config.dataDir,
+      logger,
+      defaultConfig: toLogConfig(effectiveTopicConfig(settings, {}, {})),
+      retentionCheckIntervalMs: settings['log.retention.check.interval.ms'],
+      // Retention never deletes past what consumers may read.
+      retentionUpperBound: (t, p) => replicas?.partition(t, p)?.highWatermark ?? 0,
+    });
+    if (!logs.wasCleanShutdown && logs.all().length > 0) logger.warn({ logs: logs.all().length }, 'previous shutdown was not clean: logs recovered their tails');
+
+    cluster = await startLocalCluster(served, logger);
+    replicas = new ReplicaManagerImpl({ nodeId: config.nodeId, settings, metadata: cluster.image, logs, logger });
+    replicas.start();
+  } catch (err) {
+    replicas?.stop();
+    logs?.close();
+    await cluster?.close();
+    await listener.stop(0);
+    throw err;
+  }
+
+  const services: BrokerServices = {
+    nodeId: config.nodeId,
+    config: served,
+    metadata: cluster.image,
+    controller: cluster.controller,
+    replicas,
+    logger,
+  };
+  listener.attach(new Dispatcher(handlerRegistry(), services, logger));
+  logger.info({ host: bound.host, port: bound.port, advertisedHost: advertised.host, advertisedPort: advertised.port, nodeId: config.nodeId, clusterId: cluster.image.clusterId }, 'listening');
+
+  let stopping: Promise<void> | null = null;
+  const rm = replicas;
+  const lm = logs;
+  const cl = cluster;
+  const stop = async (): Promise<void> => {
+    rm.stop();
+    await listener.stop(DRAIN_TIMEOUT_MS);
+    lm.close();
+    await cl.close();
+    logger.info('stopped');
+  };
+  return {
+    port: bound.port,
+    host: bound.host,
+    config: served,
+    services,
+    stop: () => (stopping ??= stop()),
+  };
+}
