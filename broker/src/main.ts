@@ -5,7 +5,7 @@
  * Log level: STRAND_LOG_LEVEL (default info).
  */
 import { pino, type Logger } from 'pino';
-import { startBroker, type RunningBroker } from './broker.js';
+import type { RunningBroker } from './broker.js';
 import { ConfigError, brokerUsage, parseBrokerArgs, type BrokerConfig } from './config.js';
 
 const STOP_TIMEOUT_MS = 8000;
@@ -50,6 +50,8 @@ async function runBroker(argv: readonly string[]): Promise<void> {
 
   let broker: RunningBroker;
   try {
+    // Loaded only now, so --help and flag errors never depend on the rest of the broker.
+    const { startBroker } = await import('./broker.js');
     broker = await startBroker(config, logger);
   } catch (err) {
     logger.fatal({ err }, 'broker failed to start');

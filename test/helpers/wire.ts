@@ -143,6 +143,30 @@ export function requestFrame(apiKey: number, apiVersion: number, correlationId: 
   return new Writer().int32(payload.length).raw(payload).build();
 }
 
+/** A request frame with the flexible header v2 (client id stays a nullable string, then tagged fields). */
+export function requestFrameV2(apiKey: number, apiVersion: number, correlationId: number, body: Buffer, clientId: string | null = 'strand-test'): Buffer {
+  const payload = new Writer().int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(clientId).uvarint(0).raw(body).build();
+  return new Writer().int32(payload.length).raw(payload).build();
+}
+
+/** ApiVersions v3 body (flexible): client software name and version, no tags. */
+export function apiVersionsV3Body(): Buffer {
+  return new Writer().compactString('strand-test').compactString('1.0').uvarint(0).build();
+}
+
+/** Metadata v9 body (flexible): topic names, no auto-create, no authorized operations. */
+export function metadataV9Body(topics: readonly string[]): Buffer {
+  const w = new Writer().uvarint(topics.length + 1);
+  for (const t of topics) w.compactString(t).uvarint(0);
+  return w.int8(0).int8(0).int8(0).uvarint(0).build();
+}
+
+/** Recomputes the CRC32C of a (possibly modified) batch in place; returns it. */
+export function fixBatchCrc(batch: Buffer): Buffer {
+  batch.writeUInt32BE(crc32c(batch.subarray(21)), 17);
+  return batch;
+}
+
 /** Wraps an already-built payload (header + body) with its size prefix. */
 export function framed(payload: Buffer): Buffer {
   return new Writer().int32(payload.length).raw(payload).build();

@@ -16,8 +16,11 @@ import {
   apiVersionsProbe,
   BATCH_CRC_COVERS_FROM,
   BATCH_CRC_OFFSET,
+  apiVersionsV3Body,
+  fixBatchCrc,
   framed,
   metadataV1Body,
+  metadataV9Body,
   parseApiVersionsV0Response,
   parseProduceV3Response,
   produceV3Body,
@@ -25,6 +28,7 @@ import {
   RawConnection,
   recordBatch,
   requestFrame,
+  requestFrameV2,
   Writer,
 } from '../helpers/wire.js';
 
@@ -81,6 +85,13 @@ async function assertAlive(context: string): Promise<void> {
   }
 }
 
+async function highWatermark(t: string): Promise<number> {
+  const r = await kcatOk(['-Q', '-b', broker.bootstrap, '-t', `${t}:0:-1`]);
+  const m = /offset (-?\d+)/.exec(r.stdout.toString('utf8'));
+  if (m === null) throw new Error(`kcat -Q printed no offset: ${r.stdout.toString('utf8')} ${r.stderr}`);
+  return Number(m[1]);
+}
+
 async function assertStoredIntact(): Promise<void> {
   const read = parseKcatOutput((await kcatOk(['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', KCAT_FORMAT])).stdout);
   expect(compareRead(stored, read, 0)).toBeNull();
@@ -100,6 +111,8 @@ function validRequests(): Buffer[] {
     requestFrame(API_METADATA, 1, 12, metadataV1Body([scratch])),
     requestFrame(API_METADATA, 1, 13, metadataV1Body(null)),
     validProduce(14, 3, scratch),
+    requestFrameV2(API_API_VERSIONS, 3, 15, apiVersionsV3Body()),
+    requestFrameV2(API_METADATA, 9, 16, metadataV9Body([scratch, 'x'])),
   ];
 }
 
@@ -140,6 +153,63 @@ test('Produce with a corrupted CRC or corrupted records gets CORRUPT_MESSAGE and
   }
   await assertStoredIntact();
 }, 60_000);
+
+test('the flexible (v3 / v9) requests used below are answered normally', async () => {
+  const av = await send(requestFrameV2(API_API_VERSIONS, 3, 15, apiVersionsV3Body()));
+  expect(av.outcome).toBe('response');
+  expect(av.payload?.readInt32BE(0)).toBe(15);
+  expect(av.payload?.readInt16BE(4)).toBe(0);
+  const md = await send(requestFrameV2(API_METADATA, 9, 16, metadataV9Body([scratch])));
+  expect(md.outcome).toBe('response');
+  expect(md.payload?.readInt32BE(0)).toBe(16);
+});
+
+test('structurally invalid batches with a valid CRC are rejected and leave the partition readable', async () => {
+  const highBefore = await highWatermark(scratch);
+  const records = [0, 1, 2, 3].map((i) => ({ key: Buffer.from(`s${i}`), value: Buffer.from(`struct-${i}`) }));
+  const mk = (): Buffer => recordBatch(records, Date.now());
+  const cases: Array<[string, Buffer]> = [];
+  {
+    const b = mk();
+    b.writeInt32BE(7, 23); // lastOffsetDelta != count - 1
+    cases.push(['lastOffsetDelta does not match the records', fixBatchCrc(b)]);
+  }
+  {
+    const b = mk();
+    b.writeInt32BE(9, 57); // record count larger than the records present
+    cases.push(['record count larger than the records present', fixBatchCrc(b)]);
+  }
+  {
+    const b = mk();
+    b.writeInt8(1, 16); // magic 1 in a v3 produce
+    cases.push(['magic 1', fixBatchCrc(b)]);
+  }
+  {
+    const b = mk();
+    b.writeInt32BE(b.readInt32BE(8) + 40, 8); // batchLength beyond the bytes sent
+    cases.push(['batchLength beyond the end', b]);
+  }
+  {
+    const b = Buffer.concat([mk(), mk().subarray(0, 30)]); // a valid batch followed by a torn one
+    cases.push(['a valid batch followed by a torn batch', b]);
+  }
+  {
+    const b = mk();
+    b.writeInt16BE(0x0007, 21); // compression codec 7 (does not exist)
+    cases.push(['unknown compression codec', fixBatchCrc(b)]);
+  }
+  for (const [i, [name, batch]] of cases.entries()) {
+    const r = await send(requestFrame(API_PRODUCE, 3, 9100 + i, produceV3Body(scratch, 0, batch)));
+    if (r.outcome === 'response') {
+      const res = parseProduceV3Response(r.payload ?? Buffer.alloc(0));
+      expect({ name, errorCodes: res.results.map((x) => x.errorCode === 0) }).toEqual({ name, errorCodes: [false] });
+    }
+    await assertAlive(name);
+  }
+  expect(await highWatermark(scratch)).toBe(highBefore);
+  await kcatOk(['-C', '-b', broker.bootstrap, '-t', scratch, '-p', '0', '-o', 'beginning', '-e', '-q']);
+  await assertStoredIntact();
+});
 
 test('size prefix > 100 MiB or negative: the connection is closed', async () => {
   for (const size of [100 * 1024 * 1024 + 1, 0x7fffffff, -1, -0x80000000]) {
@@ -203,7 +273,7 @@ test('truncated frames (connection closed mid-frame) and truncated bodies (consi
 test('random bytes (seeded): never a crash or hang; stored data intact', async () => {
   const rnd = prng(SEED + 3);
   const reqs = validRequests();
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 400; i++) {
     let bytes: Buffer;
     const mode = i % 4;
     if (mode === 0) {

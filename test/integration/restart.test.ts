@@ -120,7 +120,7 @@ async function killRestartScenario(idempotent: boolean, kills: number): Promise<
         topic,
         acks: 'all',
         idempotent,
-        rate: 3000,
+        rate: 10_000,
         linger_ms: 2,
         message_timeout_ms: 120_000,
         config: {

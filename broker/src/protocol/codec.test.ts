@@ -1,93 +1,10 @@
-import type { ApiDefinition, Field, FieldType, MessageSchema } from './schema-types.js';
+/** Codec semantics; the every-API, every-version round trip is in round-trip.test.ts. */
+import type { MessageSchema } from './schema-types.js';
 import { decodeFromBuffer, encodeToBuffer } from './codec.js';
 import { ProtocolError, Reader, Writer } from './primitives.js';
-import { defaultFactory, isArrayType, isStructType } from './codec-defaults.js';
-import { inVersionRange, parseVersionRange } from './versions.js';
-import { ApiVersions } from './messages/api-versions.js';
-import { Metadata } from './messages/metadata.js';
 import { Produce } from './messages/produce.js';
 import { Fetch } from './messages/fetch.js';
-import { ListOffsets } from './messages/list-offsets.js';
 import { InitProducerId } from './messages/init-producer-id.js';
-
-/** Builds a representative value: non-default data for every field present at `version`. */
-function sample(fields: readonly Field[], version: number, flexible: boolean, seed: { n: number }): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const f of fields) {
-    const tagged = flexible && f.taggedVersions !== undefined && inVersionRange(f.taggedVersions, version);
-    const present = tagged || (f.taggedVersions === undefined && inVersionRange(f.versions, version));
-    if (!present) {
-      o[f.name] = defaultFactory(f)();
-      continue;
-    }
-    seed.n++;
-    if (inVersionRange(f.nullableVersions, version) && seed.n % 3 === 0) o[f.name] = null;
-    else o[f.name] = sampleType(f.type, version, flexible, seed);
-  }
-  return o;
-}
-
-function sampleType(t: FieldType, version: number, flexible: boolean, seed: { n: number }): unknown {
-  seed.n++;
-  if (isArrayType(t)) return [sampleType(t.array, version, flexible, seed), sampleType(t.array, version, flexible, seed)];
-  if (isStructType(t)) return sample(t.struct, version, flexible, seed);
-  const n = seed.n;
-  switch (t) {
-    case 'bool':
-      return n % 2 === 0;
-    case 'int8':
-      return (n % 200) - 100;
-    case 'int16':
-      return n * 7;
-    case 'uint16':
-      return 60000 + n;
-    case 'int32':
-      return n * 1000 + 17;
-    case 'uint32':
-      return 4000000000 + n;
-    case 'int64':
-      return 1700000000000 + n;
-    case 'float64':
-      return n + 0.5;
-    case 'string':
-      return `s${n}-ü`;
-    case 'bytes':
-      return Buffer.from([n & 0xff, 1, 2]);
-    case 'records':
-      return Buffer.alloc(300 + n, n & 0xff);
-    case 'uuid':
-      return n.toString(16).padStart(32, 'a');
-  }
-  throw new Error('unreachable');
-}
-
-const apis: ApiDefinition[] = [ApiVersions, Metadata, Produce, Fetch, ListOffsets, InitProducerId];
-const cases: [string, MessageSchema, number][] = [];
-for (const api of apis) {
-  for (const schema of [api.request, api.response]) {
-    const r = parseVersionRange(schema.validVersions);
-    for (let v = r.min; v <= r.max; v++) cases.push([`${schema.name} v${v}`, schema, v]);
-  }
-}
-
-describe('round-trip every API at every version', () => {
-  it.each(cases)('%s', (_label, schema, version) => {
-    const flexible = inVersionRange(schema.flexibleVersions, version);
-    const value = sample(schema.fields, version, flexible, { n: version });
-    const bytes = encodeToBuffer(schema, version, value);
-    const decoded = decodeFromBuffer<Record<string, unknown>>(schema, version, bytes);
-    expect(decoded).toEqual(value);
-    expect(encodeToBuffer(schema, version, decoded).equals(bytes)).toBe(true);
-  });
-
-  it('advertised ranges are inside validVersions', () => {
-    for (const api of apis) {
-      expect(inVersionRange(api.request.validVersions, api.minVersion)).toBe(true);
-      expect(inVersionRange(api.request.validVersions, api.maxVersion)).toBe(true);
-      expect(inVersionRange(api.response.validVersions, api.maxVersion)).toBe(true);
-    }
-  });
-});
 
 describe('codec semantics', () => {
   const schema: MessageSchema = {

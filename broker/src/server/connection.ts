@@ -18,9 +18,15 @@ export interface ConnectionOptions {
   readonly maxInFlight: number;
 }
 
+/** Queue marker: close the connection here, after every earlier response was written. */
+interface CloseMarker {
+  readonly close: string;
+}
+type Slot = WriterOutput | CloseMarker;
+
 export class Connection {
   private readonly decoder: FrameDecoder;
-  private readonly queue = new ResponseQueue<WriterOutput>();
+  private readonly queue = new ResponseQueue<Slot>();
   private writeBlocked = false;
   private closed = false;
   private stopping = false;
@@ -86,7 +92,7 @@ export class Connection {
         frame = this.decoder.next();
       } catch (e) {
         if (e instanceof FrameTooLargeError) {
-          this.close(e.message);
+          this.closeInOrder(this.queue.reserve(), e.message);
           return;
         }
         throw e;
@@ -105,24 +111,46 @@ export class Connection {
     this.dispatcher.dispatch(frame, this.id).then(
       (out) => this.complete(seq, out),
       (err: unknown) => {
-        if (err instanceof CloseConnection) this.close(err.message);
-        else {
-          this.logger.error({ connectionId: this.id, err }, 'request failed');
-          this.close('internal error');
-        }
+        if (!(err instanceof CloseConnection)) this.logger.error({ connectionId: this.id, err }, 'request failed');
+        this.closeInOrder(seq, err instanceof CloseConnection ? err.message : 'internal error');
       },
     );
   }
 
-  private complete(seq: number, out: WriterOutput | null): void {
+  /**
+   * Kafka closes on a bad request; responses to the requests before it still go out first
+   * (kafka-python, for one, pipelines a probe behind ApiVersions and needs that answer).
+   */
+  private closeInOrder(seq: number, reason: string): void {
+    this.stopping = true; // read nothing more
+    this.socket.pause();
+    this.complete(seq, { close: reason });
+  }
+
+  private complete(seq: number, out: Slot | null): void {
     if (this.closed) return;
     const ready = this.queue.complete(seq, out);
     if (ready.length > 0) {
       // Corked writes go out as one writev: header bytes and stored record chunks, uncopied.
       this.socket.cork();
       let ok = true;
-      for (const r of ready) for (const c of r.chunks) ok = this.socket.write(c);
+      let closeReason: string | null = null;
+      for (const r of ready) {
+        if ('close' in r) {
+          closeReason = r.close;
+          break;
+        }
+        for (const c of r.chunks) ok = this.socket.write(c);
+      }
       this.socket.uncork();
+      if (closeReason !== null) {
+        this.logger.warn({ connectionId: this.id, reason: closeReason }, 'closing connection');
+        this.closed = true;
+        this.socket.end(); // flushes what was written above
+        setTimeout(() => this.socket.destroy(), 1000).unref();
+        this.wakeIdle();
+        return;
+      }
       if (!ok) this.writeBlocked = true;
     }
     if (this.queue.pending === 0) this.wakeIdle();

@@ -6,7 +6,13 @@
 import type { Logger } from 'pino';
 import { decodeMessage, encodeMessage } from '../protocol/codec.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { decodeRequestHeader, encodeResponseHeader, responseHeaderVersion, type RequestHeader } from '../protocol/headers.js';
+import {
+  decodeRequestHeader,
+  encodeResponseHeader,
+  peekApiKeyVersion,
+  responseHeaderVersion,
+  type RequestHeader,
+} from '../protocol/headers.js';
 import { ProtocolError, Reader, Writer, type WriterOutput } from '../protocol/primitives.js';
 import type { ApiDefinition } from '../protocol/schema-types.js';
 import { inVersionRange } from '../protocol/versions.js';
@@ -37,6 +43,13 @@ export class Dispatcher {
     try {
       header = decodeRequestHeader(reader);
     } catch (e) {
+      // A client probing ApiVersions at a version newer than ours may use a header layout we
+      // cannot parse (e.g. no tagged-field section); it still gets its v0 error answer.
+      const peek = frame.length >= 8 ? peekApiKeyVersion(frame) : null;
+      const av = this.handlers.get(ApiVersions.apiKey);
+      if (peek !== null && av !== undefined && peek.apiKey === ApiVersions.apiKey && peek.apiVersion > av.api.maxVersion) {
+        return this.unsupportedVersion(av.api, { ...peek, clientId: null, headerVersion: 1 });
+      }
       throw new CloseConnection(`malformed request header: ${(e as Error).message}`);
     }
     const handler = this.handlers.get(header.apiKey);
@@ -46,7 +59,7 @@ export class Dispatcher {
     const api = handler.api;
     const version = header.apiVersion;
     if (version < api.minVersion || version > api.maxVersion) {
-      return this.unsupportedVersion(api, header, reader);
+      return this.unsupportedVersion(api, header);
     }
 
     let request: unknown;
@@ -89,7 +102,7 @@ export class Dispatcher {
    * the response has a top-level error code and the version exists in the schema; otherwise
    * the connection closes, as Kafka does.
    */
-  private unsupportedVersion(api: ApiDefinition, header: RequestHeader, _reader: Reader): WriterOutput {
+  private unsupportedVersion(api: ApiDefinition, header: RequestHeader): WriterOutput {
     if (api.apiKey === ApiVersions.apiKey) {
       return encodeResponse(ApiVersions, 0, header.correlationId, {
         errorCode: ErrorCode.UNSUPPORTED_VERSION,

@@ -12,7 +12,8 @@ import {
   maxTimestampAt,
   writeBaseOffset,
 } from '../protocol/records/batch-header.js';
-import { HEADER_PEEK, parseHeader } from './batch-scan.js';
+import { parseHeader } from './batch-scan.js';
+import { findBatchByTimestamp, findMaxTimestampBatch, readBatches } from './log-read.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { ReadPositionCache } from './read-cache.js';
 import { LogSegment, type StorageResources } from './segment.js';
@@ -192,59 +193,11 @@ export class Log implements PartitionLog {
     if (offset >= limit) return EMPTY;
     const start = this.locate(offset);
     if (start === null) return EMPTY;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let nextOffset = -1;
-    let i = start.index;
-    let pos = start.position;
-    let seg = this.segments[i] as LogSegment;
-    read: for (;;) {
-      if (pos >= seg.size) {
-        const following = this.segments[i + 1];
-        if (following === undefined) break;
-        seg = following;
-        i++;
-        pos = 0;
-        continue;
-      }
-      const budget = maxBytes - total;
-      if (total > 0 && budget < BATCH_HEADER_SIZE) break;
-      // The buffer is sized by what the request may take, never by the segment.
-      const buf = seg.read(pos, Math.min(Math.max(budget, HEADER_PEEK), seg.size - pos));
-      let p = 0;
-      let stop = false;
-      while (p + HEADER_PEEK <= buf.length) {
-        const size = batchSizeAt(buf, p);
-        const last = baseOffsetAt(buf, p) + lastOffsetDeltaAt(buf, p);
-        if (last >= limit || size < BATCH_HEADER_SIZE) {
-          stop = true;
-          break;
-        }
-        if (p + size > buf.length) {
-          if (total === 0 && p === 0 && minOneBatch && pos + size <= seg.size) {
-            chunks.push(seg.read(pos, size));
-            total += size;
-            pos += size;
-            nextOffset = last + 1;
-          }
-          stop = true;
-          break;
-        }
-        p += size;
-        nextOffset = last + 1;
-      }
-      if (p > 0) {
-        chunks.push(p === buf.length ? buf : buf.subarray(0, p));
-        total += p;
-        pos += p;
-      }
-      if (stop || p < buf.length) break read;
-    }
-    if (nextOffset >= 0) this.readCache.put(offset, nextOffset, seg, pos);
-    return { chunks, bytes: total };
+    const r = readBatches(this.segments, start.index, start.position, limit, maxBytes, minOneBatch);
+    if (r.nextOffset >= 0) this.readCache.put(offset, r.nextOffset, r.segment, r.position);
+    return { chunks: r.chunks, bytes: r.bytes };
   }
 
-  /** Segment index and file position of the batch holding `offset` (lso <= offset < leo). */
   private locate(offset: number): { index: number; position: number } | null {
     const hit = this.readCache.get(offset);
     if (hit !== null && !hit.segment.deleted && hit.position <= hit.segment.size) {
@@ -272,33 +225,12 @@ export class Log implements PartitionLog {
 
   findBatchByTimestamp(timestamp: number): { baseOffset: number; batch: Buffer } | null {
     this.checkOpen();
-    for (const seg of this.segments) {
-      if (seg.maxTimestamp < timestamp) continue;
-      const b = seg.findBatchByTimestamp(timestamp, this.lso);
-      if (b !== null) return { baseOffset: b.baseOffset, batch: seg.read(b.position, b.size) };
-    }
-    return null;
+    return findBatchByTimestamp(this.segments, this.lso, timestamp);
   }
 
   findMaxTimestampBatch(): { baseOffset: number; batch: Buffer } | null {
     this.checkOpen();
-    let best: { seg: LogSegment; ts: number; offset: number } | null = null;
-    for (const seg of this.segments) {
-      let ts = seg.maxTimestamp;
-      let offset = seg.offsetOfMaxTimestamp;
-      if (seg.size === 0 || offset < 0) continue;
-      if (offset < this.lso) {
-        // The max lies below the log start (DeleteRecords): rescan what is still visible.
-        const b = seg.scanMaxTimestamp(this.lso);
-        if (b === null) continue;
-        ts = b.maxTimestamp;
-        offset = b.baseOffset;
-      }
-      if (best === null || ts > best.ts) best = { seg, ts, offset };
-    }
-    if (best === null) return null;
-    const b = best.seg.findBatch(best.offset);
-    return b === null ? null : { baseOffset: b.baseOffset, batch: best.seg.read(b.position, b.size) };
+    return findMaxTimestampBatch(this.segments, this.lso);
   }
 
   advanceLogStartOffset(offset: number): void {

@@ -62,6 +62,10 @@ export function openLog(dir: string, config: LogConfig, opts: OpenLogOptions): L
     segments.push(LogSegment.open(dir, cp?.logStartOffset ?? 0, res, config.segmentIndexBytes, true));
   }
 
+  // Segments wholly below the log start whose deletion was interrupted by a crash.
+  const cpStart = cp?.logStartOffset ?? 0;
+  while (segments.length > 1 && (segments[1] as LogSegment).baseOffset <= cpStart) (segments.shift() as LogSegment).delete();
+
   // Without a checkpoint nothing is known to be flushed: recover everything.
   const recoveryPoint = opts.clean ? Number.POSITIVE_INFINITY : (cp?.recoveryPoint ?? 0);
   let recovered = false;
