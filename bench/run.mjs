@@ -281,8 +281,8 @@ async function main() {
   }
 
   const cases = [
-    { size: 100, count: 300_000 },
-    { size: 1024, count: 100_000 },
+    { size: 100, count: 1_500_000 },
+    { size: 1024, count: 300_000 },
   ];
   for (const c of cases) {
     const file = await makeInput(c.count, c.size);
