@@ -6,11 +6,10 @@
 import { assertBuilt, BROKER_MAIN, makeTempDir, rmTempDir } from '../helpers/broker.js';
 import { run, tail } from '../helpers/tools.js';
 
-let dataDir: string;
+const dataDir = makeTempDir('strand-cli-');
 
 beforeAll(() => {
   assertBuilt();
-  dataDir = makeTempDir('strand-cli-');
 });
 
 afterAll(() => {

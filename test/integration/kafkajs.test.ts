@@ -155,3 +155,38 @@ test('admin offsets: fetchTopicOffsets, fetchTopicOffsetsByTimestamp, deleteTopi
   expect(read.map((r) => r.value)).toEqual(Array.from({ length: count - 40 }, (_, i) => `ts-${40 + i}`));
   expect(read.map((r) => r.timestamp)).toEqual(Array.from({ length: count - 40 }, (_, i) => t0 + (40 + i) * 10));
 }, 60_000);
+
+test('a record batch larger than the topic max.message.bytes is rejected with MESSAGE_TOO_LARGE', async () => {
+  const topic = uniqueTopic('kjs-big');
+  await withAdmin(broker, async (admin) => {
+    expect(await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }] })).toBe(true);
+  });
+  let failure: unknown = null;
+  await withProducer(broker, { retry: { retries: 0 } }, async (producer) => {
+    await producer.send({ topic, acks: -1, messages: [{ value: 'small', partition: 0 }] });
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ value: 'x'.repeat(10_000), partition: 0 }] });
+    } catch (err) {
+      failure = err;
+    }
+  });
+  expect(errorChainText(failure)).toMatch(/MESSAGE_TOO_LARGE|larger than the maximum/i);
+  const read = await kcatReadAll(topic);
+  expect(read.map((r) => [r.offset, r.value])).toEqual([[0, 'small']]);
+}, 30_000);
+
+/** Names, types and messages of an error and its causes (kafkajs wraps protocol errors). */
+function errorChainText(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== null && cur !== undefined && depth < 5; depth++) {
+    if (typeof cur !== 'object') {
+      parts.push(String(cur));
+      break;
+    }
+    const o = cur as { name?: unknown; type?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
+    parts.push([o.name, o.type, o.message].filter((x) => typeof x === 'string').join(' '));
+    cur = o.cause ?? o.originalError;
+  }
+  return parts.join(' <- ');
+}

@@ -211,6 +211,32 @@ test('structurally invalid batches with a valid CRC are rejected and leave the p
   await assertStoredIntact();
 });
 
+test('pipelined requests on one connection (after garbage on others) are answered in order', async () => {
+  const reqs: Buffer[] = [];
+  const ids: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const id = 20_000 + i;
+    ids.push(id);
+    if (i % 3 === 0) reqs.push(requestFrame(API_API_VERSIONS, 0, id, Buffer.alloc(0)));
+    else if (i % 3 === 1) reqs.push(requestFrame(API_METADATA, 1, id, metadataV1Body([scratch])));
+    else reqs.push(validProduce(id, 2, scratch));
+  }
+  const conn = await RawConnection.open(broker.host, broker.port);
+  try {
+    await conn.write(Buffer.concat(reqs));
+    const got: number[] = [];
+    for (let i = 0; i < reqs.length; i++) {
+      const r = await conn.next(10_000);
+      if (r.kind !== 'frame') throw new Error(`response #${i}: ${r.kind}`);
+      got.push(r.payload.readInt32BE(0));
+      if (i % 3 === 2) expect(parseProduceV3Response(r.payload).results.map((x) => x.errorCode)).toEqual([0]);
+    }
+    expect(got).toEqual(ids);
+  } finally {
+    conn.destroy();
+  }
+});
+
 test('size prefix > 100 MiB or negative: the connection is closed', async () => {
   for (const size of [100 * 1024 * 1024 + 1, 0x7fffffff, -1, -0x80000000]) {
     const r = await send(new Writer().int32(size).int16(API_API_VERSIONS).int16(0).int32(1).build());

@@ -20,8 +20,15 @@ const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((m, op) => m | (1 << 
 const OMITTED = -2147483648;
 const ZERO_UUID = '00000000000000000000000000000000';
 
+/**
+ * Served from v0 although the architecture's client targets need only 1+: kafka-python
+ * 2.0.2 pipelines a Metadata v0 behind its ApiVersions probe and misdetects the broker when
+ * that closes the connection.
+ */
+const MetadataFromV0 = { ...Metadata, minVersion: 0 };
+
 export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
-  api: Metadata,
+  api: MetadataFromV0,
   async handle(req, ctx) {
     const b = ctx.broker;
     const image = b.metadata;
@@ -29,7 +36,8 @@ export const metadataHandler: ApiHandler<MetadataRequest, MetadataResponse> = {
     const topicOps = req.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OMITTED;
 
     const topics: MetadataResponseTopic[] = [];
-    if (req.topics === null) {
+    // v0 has no null: an empty list means every topic.
+    if (req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0)) {
       for (const t of image.topics()) topics.push(describeTopic(t, live, topicOps));
     } else {
       // Auto-creations run concurrently; one slow creation should not serialize the rest.
