@@ -9,4 +9,6 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
   },
   testTimeout: 60000,
+  // Integration suites each run one broker; two workers keep at most two alive on 2 cores.
+  maxWorkers: 2,
 };

@@ -24,7 +24,7 @@ export const CLIENTS_DIR = join(REPO_ROOT, 'test', 'clients');
 const toolChecked = new Map<string, true>();
 
 function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  return spawnSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
 /** Throws unless `kcat` is on PATH. */

@@ -4,6 +4,8 @@
  * exits 0 promptly and the restart skips recovery and serves everything.
  */
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cleanupBrokers, startBroker, uniqueTopic, type BrokerProcess, type LogLine } from '../helpers/broker.js';
 import { createTopics } from '../helpers/kafkajs.js';
 import { CONFLUENT, confluentReadAll, type ConsumedRecord } from '../helpers/python.js';
@@ -242,3 +244,74 @@ test('SIGTERM: exits 0 within 5 s; restart skips recovery and serves every recor
   await kcatOk(['-P', '-b', broker.bootstrap, '-t', topics[0] ?? '', '-p', '0', '-K', ':'], kcatInput(makeRecords(5, 'x-', 1)));
   expect(await broker.stop()).toBeLessThan(5_000);
 }, 90_000);
+
+/** The newest segment file of a partition (Kafka layout: <dataDir>/<topic>-<p>/<base>.log). */
+function activeSegment(dataDir: string, topic: string, partition: number): string {
+  const dir = join(dataDir, `${topic}-${partition}`);
+  const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  const last = logs[logs.length - 1];
+  if (last === undefined) throw new Error(`no .log segment in ${dir}: ${readdirSync(dir).join(', ')}`);
+  return join(dir, last);
+}
+
+/** Start position of the last record batch in a segment file. */
+function lastBatchStart(file: string): { start: number; size: number } {
+  const buf = readFileSync(file);
+  let pos = 0;
+  let last: { start: number; size: number } | null = null;
+  while (pos + 12 <= buf.length) {
+    const size = 12 + buf.readInt32BE(pos + 8);
+    if (size < 61 || pos + size > buf.length) break;
+    last = { start: pos, size };
+    pos += size;
+  }
+  if (last === null) throw new Error(`no complete batch in ${file} (${buf.length} bytes)`);
+  return last;
+}
+
+test('recovery after kill -9 truncates a torn or corrupted tail; earlier records intact, offsets continue densely', async () => {
+  const broker = await startBroker();
+  const topic = uniqueTopic('torn');
+  await createTopics(broker, [{ topic }]);
+  const expected = makeRecords(3_000, 'base-', 21);
+  await kcatOk(['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-K', ':', '-X', 'acks=all'], kcatInput(expected));
+
+  const readAll = async (): Promise<ReturnType<typeof parseKcatOutput>> =>
+    parseKcatOutput((await kcatOk(['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', KCAT_FORMAT])).stdout);
+  const produceOne = async (key: string): Promise<{ key: string; value: string }> => {
+    const rec = { key, value: `${key}-value` };
+    await kcatOk(['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-K', ':', '-X', 'acks=all'], kcatInput([rec]));
+    return rec;
+  };
+
+  // (a) Garbage appended after the last complete batch: recovery drops it, nothing else.
+  await broker.kill9();
+  appendFileSync(activeSegment(broker.dataDir, topic, 0), Buffer.from('\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x01\x00garbage-tail-bytes', 'latin1'));
+  await broker.restart();
+  expect(compareRead(expected, await readAll(), 0)).toBeNull();
+  const tailA = await produceOne('tail-a');
+  expect(compareRead([...expected, tailA], await readAll(), 0)).toBeNull();
+
+  // (b) The last batch torn in the middle (as if the write was cut): that batch is gone.
+  await broker.kill9();
+  const segB = activeSegment(broker.dataDir, topic, 0);
+  const lastB = lastBatchStart(segB);
+  truncateSync(segB, lastB.start + lastB.size - 5);
+  await broker.restart();
+  expect(compareRead(expected, await readAll(), 0)).toBeNull();
+  const tailB = await produceOne('tail-b');
+  expect(compareRead([...expected, tailB], await readAll(), 0)).toBeNull();
+
+  // (c) A byte flipped inside the last batch (CRC no longer matches): never served.
+  await broker.kill9();
+  const segC = activeSegment(broker.dataDir, topic, 0);
+  const lastC = lastBatchStart(segC);
+  const bytes = readFileSync(segC);
+  const at = lastC.start + lastC.size - 3;
+  bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+  writeFileSync(segC, bytes);
+  await broker.restart();
+  expect(compareRead(expected, await readAll(), 0)).toBeNull();
+  const tailC = await produceOne('tail-c');
+  expect(compareRead([...expected, tailC], await readAll(), 0)).toBeNull();
+}, 60_000);

@@ -177,12 +177,10 @@ export class Group {
 
   /** Protocols every member supports (Kafka's candidateProtocols). */
   candidateProtocols(): Set<string> {
-    let candidates: Set<string> | null = null;
-    for (const m of this.members.values()) {
-      const names = new Set(m.protocols.map((p) => p.name));
-      candidates = candidates === null ? names : new Set([...candidates].filter((n) => names.has(n)));
-    }
-    return candidates ?? new Set();
+    const members = [...this.members.values()];
+    const first = members[0];
+    if (first === undefined) return new Set<string>();
+    return new Set<string>(first.protocols.map((p) => p.name).filter((name) => members.every((m) => m.supports(name))));
   }
 
   /**

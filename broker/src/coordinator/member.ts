@@ -17,8 +17,6 @@ export class Member {
   awaitingSync: SyncCallback | null = null;
   /** Joined during the current rebalance and has not received a JoinGroup response yet. */
   isNew = false;
-  /** Set by every heartbeat-equivalent; the session timer removes the member unless it is. */
-  heartbeatSatisfied = false;
   sessionTimer: TimerHandle | null = null;
 
   constructor(
@@ -36,11 +34,14 @@ export class Member {
     return this.groupInstanceId !== null;
   }
 
-  /** Kafka's hasSatisfiedHeartbeat: members parked in a rebalance count as alive. */
+  /**
+   * Kafka's hasSatisfiedHeartbeat, asked when the session timer fires (every heartbeat
+   * re-arms the timer, so none arrived in time): members parked in a rebalance count as
+   * alive, except new members whose parked JoinGroup is what timed out.
+   */
   get hasSatisfiedHeartbeat(): boolean {
-    if (this.isNew) return this.heartbeatSatisfied;
-    if (this.awaitingJoin !== null || this.awaitingSync !== null) return true;
-    return this.heartbeatSatisfied;
+    if (this.isNew) return false;
+    return this.awaitingJoin !== null || this.awaitingSync !== null;
   }
 
   metadata(protocolName: string): Buffer {
