@@ -16,15 +16,20 @@ export class InMemoryOffsetsLog implements OffsetsPartitionLog {
   logEndOffset = 0;
   /** Next appends fail with these codes, in order. */
   readonly failures: number[] = [];
-  /** When set, appends wait for this promise (to test interleavings). */
-  gate: Promise<void> | null = null;
+  /**
+   * Per-append acknowledgement delays, in call order: the batch is written at once (offsets
+   * assigned in call order) but the append resolves only when its promise does, as a
+   * replicated acks=all append may.
+   */
+  readonly ackDelays: Promise<void>[] = [];
+  /** When set, reads wait for this promise (to observe a partition while it loads). */
+  readGate: Promise<void> | null = null;
 
   get highWatermark(): number {
     return this.logEndOffset;
   }
 
   async append(batch: Buffer): Promise<number> {
-    if (this.gate !== null) await this.gate;
     const failure = this.failures.shift();
     if (failure !== undefined) throw new KafkaError(failure);
     const copy = Buffer.from(batch);
@@ -32,10 +37,13 @@ export class InMemoryOffsetsLog implements OffsetsPartitionLog {
     copy.writeBigInt64BE(BigInt(base), 0);
     this.batches.push(copy);
     this.logEndOffset = base + copy.readInt32BE(OFF_LAST_OFFSET_DELTA) + 1;
+    const delay = this.ackDelays.shift();
+    if (delay !== undefined) await delay;
     return base;
   }
 
   async *readFrom(offset: number): AsyncIterable<Buffer> {
+    if (this.readGate !== null) await this.readGate;
     for (const b of this.batches) {
       const base = Number(b.readBigInt64BE(0));
       const last = base + b.readInt32BE(OFF_LAST_OFFSET_DELTA);

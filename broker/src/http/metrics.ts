@@ -49,7 +49,21 @@ function errorCodeLabel(code: number): string {
   return Number.isInteger(code) && code >= -1 && code <= 1000 ? String(code) : 'other';
 }
 
-export class BrokerMetrics {
+/**
+ * The event side of BrokerMetrics. server/ and storage/ must not import http/: they should
+ * declare an interface like this one (or a subset) and broker.ts hands them the instance.
+ */
+export interface BrokerEventHooks {
+  onConnectionOpened(): void;
+  onConnectionClosed(): void;
+  observeRequest(apiName: string, errorCodes: Iterable<number>, queueSeconds: number, totalSeconds: number): void;
+  onBytesIn(topic: string, bytes: number, records: number): void;
+  onBytesOut(topic: string, bytes: number, records: number): void;
+  observeFlush(seconds: number): void;
+  onIsrChange(change: IsrChange): void;
+}
+
+export class BrokerMetrics implements BrokerEventHooks {
   /** Event metrics and the runtime ones. */
   private readonly registry = new Registry();
   /**
