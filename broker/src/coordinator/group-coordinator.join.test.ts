@@ -211,4 +211,50 @@ describe('JoinGroup / SyncGroup', () => {
     expect((await k.coord.joinGroup(joinParams(G))).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect((await k.coord.listGroups()).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
+
+  it('SyncGroup with another protocol name or type is INCONSISTENT_GROUP_PROTOCOL', async () => {
+    const k = await makeKit();
+    const { members } = await formGroup(k, G, 1);
+    const m = members[0] ?? '';
+    const base = { groupId: G, generationId: 1, memberId: m, groupInstanceId: null, assignments: [] };
+    expect((await k.coord.syncGroup({ ...base, protocolType: 'consumer', protocolName: 'sticky' })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await k.coord.syncGroup({ ...base, protocolType: 'connect', protocolName: null })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await k.coord.syncGroup({ ...base, protocolType: null, protocolName: null })).errorCode).toBe(0);
+  });
+
+  it('a failed write of the assignment fails the parked syncs and starts a new rebalance', async () => {
+    const k = await makeKit();
+    const a = await startJoin(k, G);
+    const b = await startJoin(k, G);
+    await k.sched.advance(0);
+    const [ra, rb] = await Promise.all([a.join, b.join]);
+    const leader = ra.leader === ra.memberId ? ra : rb;
+    const follower = leader === ra ? rb : ra;
+    const fs = sync(k, follower.memberId, 1);
+    k.topic.log(k.coord.partitionFor(G)).failures.push(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const ls = await sync(k, leader.memberId, 1, leader.members.map((m) => ({ memberId: m.memberId, assignment: Buffer.from('x') })));
+    expect(ls.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await fs).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await k.coord.describeGroups([G]))[0]?.state).toBe('PreparingRebalance');
+  });
+
+  it('a leader that lost its JoinGroup response gets the member list again during CompletingRebalance', async () => {
+    const k = await makeKit();
+    const a = await startJoin(k, G);
+    await k.sched.advance(0);
+    const r = await a.join;
+    const again = await k.coord.joinGroup(joinParams(G, { memberId: a.memberId }));
+    expect(again).toMatchObject({ errorCode: 0, generationId: r.generationId, leader: a.memberId });
+    expect(again.members).toHaveLength(1);
+  });
+
+  it('JoinGroup v0 (no rebalance timeout) uses the session timeout as the rebalance timeout', async () => {
+    const k = await makeKit();
+    const { members } = await formGroup(k, G, 2, { rebalanceTimeoutMs: -1, requireKnownMemberId: true, sessionTimeoutMs: 7000 });
+    const j = k.coord.joinGroup(joinParams(G, { memberId: members[0], rebalanceTimeoutMs: -1, sessionTimeoutMs: 7000 }));
+    await k.sched.advance(6999);
+    expect(await isParked(j)).toBe(true);
+    await k.sched.advance(1);
+    expect((await j).generationId).toBe(2);
+  });
 });

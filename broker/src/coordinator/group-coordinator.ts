@@ -87,8 +87,16 @@ export class GroupCoordinator {
     for (let p = 0; p < this.core.config.offsetsTopicPartitions; p++) if (this.port.isLocalLeader(p)) local.push(p);
     for (const p of local) this.core.loadingPartitions.add(p);
     for (const p of local) {
+      // Unloaded (leadership lost) while earlier partitions were loading: not ours any more.
+      if (!this.core.loadingPartitions.has(p)) continue;
       this.core.loadingPartitions.delete(p);
-      await this.loadPartition(p);
+      try {
+        await this.loadPartition(p);
+      } catch (err) {
+        // One unreadable partition must not keep the others from loading; its groups answer
+        // NOT_COORDINATOR until leadership moves or a later loadPartition succeeds.
+        this.core.logger?.error({ partition: p, err }, 'loading __consumer_offsets partition failed');
+      }
     }
   }
 
@@ -133,12 +141,11 @@ export class GroupCoordinator {
     for (const group of [...this.core.groups.values()]) {
       if (this.core.partitionOf(group.groupId) !== partition) continue;
       this.core.groups.delete(group.groupId);
-      const previous = group.state;
       group.cancelTimers();
       if (!group.is(GroupState.Dead)) group.transitionTo(GroupState.Dead, this.core.now());
       // Parked requests learn to look for the new coordinator.
       for (const m of group.members.values()) {
-        if (previous === GroupState.PreparingRebalance) this.core.invokeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        this.core.invokeJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
         this.core.invokeSync(m, syncError(ErrorCode.NOT_COORDINATOR));
       }
     }

@@ -126,7 +126,6 @@ export class GroupStore {
       }
       return e;
     };
-    const removedGroups = new Set<string>();
     if (log.logStartOffset >= end) return groups;
     outer: for await (const chunk of log.readFrom(log.logStartOffset)) {
       for (const batch of await decodeBatches(chunk)) {
@@ -135,15 +134,13 @@ export class GroupStore {
         if (batch.control) continue;
         for (const rec of batch.records) {
           if (rec.offset >= end) break outer;
-          this.applyRecord(partition, rec.offset, rec.key, rec.value, entry, removedGroups);
+          this.applyRecord(partition, rec.offset, rec.key, rec.value, entry);
         }
       }
     }
-    // A group whose metadata was tombstoned but which still has offsets lives on as Empty.
-    for (const g of removedGroups) {
-      const e = groups.get(g);
-      if (e !== undefined && e.metadata === null && e.offsets.size === 0) groups.delete(g);
-    }
+    // A group whose metadata was tombstoned but which still has offsets lives on as Empty;
+    // one with neither metadata nor offsets left is gone.
+    for (const [g, e] of groups) if (e.metadata === null && e.offsets.size === 0) groups.delete(g);
     return groups;
   }
 
@@ -153,7 +150,6 @@ export class GroupStore {
     key: Buffer | null,
     value: Buffer | null,
     entry: (g: string) => LoadedGroup,
-    removedGroups: Set<string>,
   ): void {
     if (key === null || key.length < 2) {
       this.logger?.warn({ partition, recordOffset }, '__consumer_offsets record without a key; skipped');
@@ -167,14 +163,13 @@ export class GroupStore {
     try {
       const k = decodeConsumerOffsetsKey(key);
       if (k.type === 'offset') {
-        const e = entry(k.group);
         const ok = offsetKey(k.topic, k.partition);
         if (value === null) {
-          e.offsets.delete(ok);
+          entry(k.group).offsets.delete(ok);
           return;
         }
         const v = decodeOffsetCommitValue(value);
-        e.offsets.set(ok, {
+        entry(k.group).offsets.set(ok, {
           offset: v.offset,
           leaderEpoch: v.leaderEpoch,
           metadata: v.metadata,
@@ -182,15 +177,11 @@ export class GroupStore {
           expireTimestamp: v.expireTimestamp,
           recordOffset,
         });
+      } else if (value === null) {
+        entry(k.group).metadata = null;
       } else {
-        const e = entry(k.group);
-        if (value === null) {
-          e.metadata = null;
-          removedGroups.add(k.group);
-        } else {
-          e.metadata = decodeGroupMetadataValue(value);
-          removedGroups.delete(k.group);
-        }
+        const v = decodeGroupMetadataValue(value);
+        entry(k.group).metadata = v;
       }
     } catch (err) {
       // One undecodable record must not make the whole partition unloadable forever.
