@@ -3,11 +3,18 @@
  * `npm run bench`: throughput and latency of a fresh single broker, each figure next to a
  * baseline measured in the same run on the same machine:
  *
- *   produce MB/s, records/s  (kcat/librdkafka, 100 B and 1 KiB, acks=1 and acks=all)
- *                            vs sequential disk write with fdatasync (1 MiB chunks)
- *   consume MB/s             (kcat -C -e from the beginning) vs Node loopback TCP null sink
+ *   produce MB/s, records/s  100 B and 1 KiB records, acks=1 and acks=all, two clients:
+ *                            kcat/librdkafka (1 partition) and the raw Node null producer
+ *                            (bench/raw-clients.mjs: pre-built ~1 MiB batches, 8 requests in
+ *                            flight, 4 partitions) vs sequential disk write with fdatasync
+ *   consume MB/s, records/s  the raw-produced topic read back by kcat -C -e (fetch sizes
+ *                            raised, output to a pipe the bench only counts) and by the raw
+ *                            Node null consumer (Fetch v4, 4 connections, batch headers only)
+ *                            vs Node loopback TCP null sink
  *   produce latency p50/p99  (confluent-kafka-python, 1000 msg/s, linger.ms=0, 100 B)
  *                            vs loopback TCP request/response round trip between processes
+ *
+ * MB/s is always record value bytes (records x size) per second, for every client.
  *
  * Bounded: each client run has a time cap, the whole bench stays under ~3 minutes; temp dirs
  * and every process it started are removed/stopped at the end.
@@ -119,13 +126,47 @@ async function produceRun(broker, size, count, acks, file) {
   return { topic, mbps: bytes / 1e6 / (r.ms / 1000), rps: count / (r.ms / 1000), ms: r.ms };
 }
 
+/**
+ * kcat -C -e over every partition. librdkafka's defaults cap a partition at 1 MiB per fetch
+ * and make the final, empty fetch that proves end-of-partition long-poll 500 ms; both are
+ * raised/shortened so the figure is the consumer's streaming rate, not those waits.
+ */
+const KCAT_CONSUMER_TUNING = [
+  '-X', 'fetch.wait.max.ms=5',
+  '-X', 'fetch.max.bytes=52428800',
+  '-X', 'fetch.message.max.bytes=16777216',
+  '-X', 'queued.max.messages.kbytes=1048576',
+];
+
 async function consumeRun(broker, topic, size, count) {
-  const r = await runTimed('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-X', 'fetch.max.bytes=52428800', '-X', 'queued.max.messages.kbytes=262144'], {});
+  const r = await runTimed('kcat', ['-C', '-b', broker.bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', ...KCAT_CONSUMER_TUNING], {});
   if (r.timedOut) return { note: `timeout (> ${RUN_CAP_MS / 1000}s)` };
   if (r.code !== 0) return { note: `kcat exit ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
   const expected = count * (size + 1);
   if (r.stdoutBytes !== expected) return { note: `read ${r.stdoutBytes} bytes, expected ${expected}` };
   return { mbps: (size * count) / 1e6 / (r.ms / 1000), rps: count / (r.ms / 1000) };
+}
+
+const RAW_PARTITIONS = 4;
+const RAW_CLIENTS = join(root, 'bench', 'raw-clients.mjs');
+
+/** One raw-protocol client run in its own process (so the cap can kill it). */
+async function rawRun(broker, mode, opts) {
+  const args = [RAW_CLIENTS, mode, JSON.stringify({ host: broker.host, port: broker.port, ...opts })];
+  const r = await runTimed(process.execPath, args, { keepStdout: true });
+  if (r.timedOut) return { note: `timeout (> ${RUN_CAP_MS / 1000}s)` };
+  if (r.code !== 0) return { note: `raw ${mode} exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1).join('')}` };
+  const doc = JSON.parse(r.stdout.trim().split('\n').pop());
+  if (doc.errors > 0) return { note: `${doc.errors} produce errors (${doc.firstError})` };
+  return { ...doc, mbps: doc.payloadBytes / 1e3 / doc.ms, rps: doc.records / (doc.ms / 1000) };
+}
+
+async function rawProduceRun(broker, size, acks) {
+  const topic = uniqueTopic(`bench-raw${size}-${acks}`);
+  await createTopics(broker, [{ topic, numPartitions: RAW_PARTITIONS }]);
+  // Bounded by bytes and time: ~4 s of load, at most ~1.5 GB on disk per run.
+  const r = await rawRun(broker, 'produce', { topic, partitions: RAW_PARTITIONS, recordSize: size, acks: acks === 'all' ? -1 : 1, inFlight: 8, maxBytes: 1.5e9, maxMs: 4000 });
+  return { topic, ...r };
 }
 
 async function latencyRun(broker) {
@@ -281,37 +322,55 @@ async function main() {
   }
 
   const cases = [
-    { size: 100, count: 1_500_000 },
-    { size: 1024, count: 300_000 },
+    { size: 100, count: 3_000_000 },
+    { size: 1024, count: 1_000_000 },
   ];
+  const label = (size) => (size === 1024 ? '1 KiB' : `${size} B`);
+  const mbRow = (name, r, base, baseName) =>
+    r.note ? [name, r.note, '', ''] : [name, fmt(r.mbps), `${baseName} ${fmt(base)}`, ratio(r.mbps, base)];
   for (const c of cases) {
     const file = await makeInput(c.count, c.size);
-    let topicForConsume = null;
+    const L = label(c.size);
     for (const acks of ['1', 'all']) {
       if (overBudget()) {
-        rows.push([`produce ${c.size} B acks=${acks}`, 'skipped (time budget)', '', '']);
+        rows.push([`produce ${L} acks=${acks} (kcat)`, 'skipped (time budget)', '', '']);
         continue;
       }
-      log(`produce ${c.count} x ${c.size} B acks=${acks}`);
+      log(`produce ${c.count} x ${c.size} B acks=${acks} (kcat)`);
       const r = await produceRun(broker, c.size, c.count, acks, file);
-      if (r.note) {
-        rows.push([`produce ${c.size} B acks=${acks} MB/s`, r.note, '', '']);
-        continue;
-      }
-      topicForConsume ??= r.topic;
-      rows.push([`produce ${c.size} B acks=${acks} MB/s`, fmt(r.mbps), `disk ${fmt(disk.mbps)}`, ratio(r.mbps, disk.mbps)]);
-      rows.push([`produce ${c.size} B acks=${acks} records/s`, fmt(r.rps, 0), '', '']);
-    }
-    if (topicForConsume !== null && !overBudget()) {
-      log(`consume ${c.count} x ${c.size} B`);
-      const r = await consumeRun(broker, topicForConsume, c.size, c.count);
-      if (r.note) rows.push([`consume ${c.size} B MB/s`, r.note, '', '']);
-      else {
-        rows.push([`consume ${c.size} B MB/s`, fmt(r.mbps), `tcp ${fmt(tcp.mbps)}`, ratio(r.mbps, tcp.mbps)]);
-        rows.push([`consume ${c.size} B records/s`, fmt(r.rps, 0), '', '']);
-      }
+      rows.push(mbRow(`produce ${L} acks=${acks} MB/s (kcat)`, r, disk.mbps, 'disk'));
+      if (!r.note) rows.push([`produce ${L} acks=${acks} records/s (kcat)`, fmt(r.rps, 0), '', '']);
     }
     rmSync(file, { force: true });
+    let rawTopic = null;
+    let rawRecords = 0;
+    for (const acks of ['1', 'all']) {
+      if (overBudget()) {
+        rows.push([`produce ${L} acks=${acks} (raw)`, 'skipped (time budget)', '', '']);
+        continue;
+      }
+      log(`produce ${c.size} B acks=${acks} (raw, ${RAW_PARTITIONS} partitions, ~4 s)`);
+      const r = await rawProduceRun(broker, c.size, acks);
+      rows.push(mbRow(`produce ${L} acks=${acks} MB/s (raw)`, r, disk.mbps, 'disk'));
+      if (!r.note) {
+        rows.push([`produce ${L} acks=${acks} records/s (raw)`, fmt(r.rps, 0), '', '']);
+        if (acks === '1') {
+          rawTopic = r.topic;
+          rawRecords = r.records;
+        }
+      }
+    }
+    if (rawTopic !== null && !overBudget()) {
+      log(`consume ${rawRecords} x ${c.size} B (kcat)`);
+      const k = await consumeRun(broker, rawTopic, c.size, rawRecords);
+      rows.push(mbRow(`consume ${L} MB/s (kcat)`, k, tcp.mbps, 'tcp'));
+      if (!k.note) rows.push([`consume ${L} records/s (kcat)`, fmt(k.rps, 0), '', '']);
+      log(`consume ${rawRecords} x ${c.size} B (raw, ${RAW_PARTITIONS} connections)`);
+      const r = await rawRun(broker, 'consume', { topic: rawTopic, partitions: RAW_PARTITIONS, recordSize: c.size, lanes: RAW_PARTITIONS, maxMs: 15_000 });
+      if (!r.note && r.records !== rawRecords) r.note = `read ${r.records} records, expected ${rawRecords}`;
+      rows.push(mbRow(`consume ${L} MB/s (raw)`, r, tcp.mbps, 'tcp'));
+      if (!r.note) rows.push([`consume ${L} records/s (raw)`, fmt(r.rps, 0), '', '']);
+    }
   }
 
   if (!overBudget()) {

@@ -1,9 +1,10 @@
 /**
  * Composition root of one broker: bind the listener (so an ephemeral port is known before
  * registering), open the logs, start the metadata store/image/controller, the replica
- * manager and finally serve requests. `stop()` undoes it in the order that loses nothing:
- * answer waiting long polls, stop accepting and finish in-flight requests, flush and close
- * the logs (writing the clean-shutdown marker), close the metadata store.
+ * manager, the group coordinator (loading __consumer_offsets in the background) and finally
+ * serve requests. `stop()` undoes it in the order that loses nothing: answer parked group
+ * joins and waiting long polls, stop accepting and finish in-flight requests, flush and
+ * close the logs (writing the clean-shutdown marker), close the metadata store.
  */
 import type { Logger } from 'pino';
 import { startLocalCluster, type LocalCluster } from './cluster/local-cluster.js';
@@ -14,6 +15,7 @@ import { Dispatcher } from './server/dispatcher.js';
 import { handlerRegistry } from './server/handlers/index.js';
 import type { BrokerServices } from './server/handlers/types.js';
 import { KafkaListener } from './server/listener.js';
+import { startGroupServices, type GroupServices } from './server/offsets-topic.js';
 import { LogManager } from './storage/log-manager.js';
 
 /** Pipelined requests per connection before reading pauses (Kafka handles one at a time). */
@@ -47,6 +49,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   let replicas: ReplicaManagerImpl | null = null;
   let logs: LogManager | null = null;
   let cluster: LocalCluster | null = null;
+  let groups: GroupServices | null = null;
   try {
     logs = LogManager.open({
       dataDir: config.dataDir,
@@ -61,7 +64,9 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     cluster = await startLocalCluster(served, logger);
     replicas = new ReplicaManagerImpl({ nodeId: config.nodeId, settings, metadata: cluster.image, logs, logger });
     replicas.start();
+    groups = startGroupServices({ nodeId: config.nodeId, settings, metadata: cluster.image, controller: cluster.controller, replicas }, logger);
   } catch (err) {
+    await groups?.stop();
     replicas?.stop();
     logs?.close();
     await cluster?.close();
@@ -76,6 +81,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     controller: cluster.controller,
     replicas,
     logger,
+    groups: groups.coordinator,
+    offsetsTopic: groups.offsetsTopic,
   };
   listener.attach(new Dispatcher(handlerRegistry(), services, logger));
   logger.info({ host: bound.host, port: bound.port, advertisedHost: advertised.host, advertisedPort: advertised.port, nodeId: config.nodeId, clusterId: cluster.image.clusterId }, 'listening');
@@ -84,7 +91,10 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   const rm = replicas;
   const lm = logs;
   const cl = cluster;
+  const gs = groups;
   const stop = async (): Promise<void> => {
+    // First: parked JoinGroup/SyncGroup answers NOT_COORDINATOR, so draining does not wait on them.
+    await gs.stop();
     rm.stop();
     await listener.stop(DRAIN_TIMEOUT_MS);
     lm.close();

@@ -38,6 +38,15 @@ export interface BrokerSettings {
   readonly 'socket.request.max.bytes': number;
   readonly 'fetch.max.bytes': number;
   readonly 'delete.topic.enable': boolean;
+  readonly 'offsets.topic.num.partitions': number;
+  readonly 'offsets.topic.replication.factor': number;
+  readonly 'offsets.retention.minutes': number;
+  readonly 'offsets.retention.check.interval.ms': number;
+  readonly 'offset.metadata.max.bytes': number;
+  readonly 'group.initial.rebalance.delay.ms': number;
+  readonly 'group.min.session.timeout.ms': number;
+  readonly 'group.max.session.timeout.ms': number;
+  readonly 'group.max.size': number;
 }
 
 export interface BrokerConfig {
@@ -132,6 +141,17 @@ const SettingsSchema = z
     'socket.request.max.bytes': intValue(1).default(100 * 1024 * 1024),
     'fetch.max.bytes': intValue(1024).default(55 * 1024 * 1024),
     'delete.topic.enable': boolValue.default(true),
+    // Consumer groups (coordinator/). Changing offsets.topic.num.partitions after
+    // __consumer_offsets exists moves groups to other partitions, as in Kafka: do not.
+    'offsets.topic.num.partitions': intValue(1).default(50),
+    'offsets.topic.replication.factor': intValue(1, 32767).default(3),
+    'offsets.retention.minutes': intValue(1).default(7 * 24 * 60),
+    'offsets.retention.check.interval.ms': intValue(1, Number.MAX_SAFE_INTEGER).default(600_000),
+    'offset.metadata.max.bytes': intValue(0).default(4096),
+    'group.initial.rebalance.delay.ms': intValue(0).default(3000),
+    'group.min.session.timeout.ms': intValue(0).default(6000),
+    'group.max.session.timeout.ms': intValue(0).default(1_800_000),
+    'group.max.size': intValue(1).default(INT_MAX),
   })
   .strict();
 

@@ -115,7 +115,9 @@ export class ControllerLease {
   }
 
   isController(): boolean {
-    return this.held !== null && performance.now() < this.held.validUntil;
+    const h = this.held;
+    if (h && performance.now() >= h.validUntil) this.lose('lease ran out before it could be renewed');
+    return this.held !== null;
   }
 
   onChange(listener: (s: ControllerState) => void): () => void {
@@ -263,9 +265,12 @@ export class ControllerLease {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     const h = this.held;
     if (!h) return;
+    // Timers may fire a fraction of a millisecond early: re-check until really due.
     this.deadlineTimer = setTimeout(() => {
-      if (this.held === h && performance.now() >= h.validUntil) this.lose('lease ran out before it could be renewed');
-    }, Math.max(0, h.validUntil - performance.now()));
+      if (this.held !== h) return;
+      if (performance.now() >= h.validUntil) this.lose('lease ran out before it could be renewed');
+      else this.armDeadline();
+    }, Math.ceil(Math.max(0, h.validUntil - performance.now())));
   }
 
   private lose(why: string): void {

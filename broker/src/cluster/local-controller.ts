@@ -182,6 +182,9 @@ export class LocalController implements Controller {
         throw new ControllerError('TOPIC_DELETION_DISABLED', 'Topic deletion is disabled.');
       }
       const { record, revision } = await this.topicRecord(name);
+      // Deleting __consumer_offsets would drop every group's committed offsets behind the
+      // coordinator's back; Kafka's tools refuse it too.
+      if (record.internal) throw new ControllerError('INVALID_TOPIC_EXCEPTION', `Topic '${name}' is an internal topic and cannot be deleted.`);
       try {
         await this.store.delete(Keys.topic(name), revision);
       } catch (err) {

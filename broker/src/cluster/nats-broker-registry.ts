@@ -121,7 +121,10 @@ export class NatsBrokerRegistry implements BrokerRegistry {
 
   /** False once our entry may have expired: stop leading partitions until it is true again. */
   isSessionValid(): boolean {
-    return this.opts.self !== null && !this.closed && performance.now() < this.validUntil;
+    const valid = this.opts.self !== null && !this.closed && performance.now() < this.validUntil;
+    // Whoever asks first learns it: the event must not lag behind the answer.
+    if (!valid && this.sessionReported) this.checkSession();
+    return valid;
   }
 
   /** Called with false when the session lapses and with true when a heartbeat restores it. */
@@ -160,8 +163,7 @@ export class NatsBrokerRegistry implements BrokerRegistry {
       const margin = Math.min(500, this.sessionTimeoutMs / 10);
       this.validUntil = Math.max(this.validUntil, sentAt + this.sessionTimeoutMs - margin);
       this.setSession(true);
-      if (this.sessionTimer) clearTimeout(this.sessionTimer);
-      this.sessionTimer = setTimeout(() => this.checkSession(), Math.max(0, this.validUntil - performance.now()));
+      this.checkSession(); // re-arms the session timer for the new deadline
       return true;
     } catch (err) {
       this.opts.logger?.warn({ err, brokerId: self.id }, 'broker heartbeat failed');
@@ -172,10 +174,15 @@ export class NatsBrokerRegistry implements BrokerRegistry {
   }
 
   private checkSession(): void {
-    if (!this.isSessionValid()) {
-      if (this.sessionReported) this.opts.logger?.error({ brokerId: this.opts.self?.id }, 'broker session lost: cannot reach NATS within the session timeout');
-      this.setSession(false);
+    const left = this.validUntil - performance.now();
+    if (left > 0 && !this.closed) {
+      // Timers may fire a fraction of a millisecond early; check again when really due.
+      if (this.sessionTimer) clearTimeout(this.sessionTimer);
+      this.sessionTimer = setTimeout(() => this.checkSession(), Math.ceil(left));
+      return;
     }
+    if (this.sessionReported) this.opts.logger?.error({ brokerId: this.opts.self?.id }, 'broker session lost: cannot reach NATS within the session timeout');
+    this.setSession(false);
   }
 
   private setSession(valid: boolean): void {

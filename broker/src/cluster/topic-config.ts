@@ -244,11 +244,15 @@ export function effectiveTopicConfig(
 }
 
 export function toLogConfig(c: TopicConfig): LogConfig {
+  // Kafka applies time/size retention only under cleanup.policy=delete; a compact-only topic
+  // (e.g. __consumer_offsets) keeps every segment until compaction, which is not built yet,
+  // so deleting by age would lose the latest committed offsets of quiet groups.
+  const deletes = c.cleanupPolicy.includes('delete');
   return {
     segmentBytes: c.segmentBytes,
     segmentMs: c.segmentMs,
-    retentionMs: c.retentionMs,
-    retentionBytes: c.retentionBytes,
+    retentionMs: deletes ? c.retentionMs : -1,
+    retentionBytes: deletes ? c.retentionBytes : -1,
     indexIntervalBytes: c.indexIntervalBytes,
     segmentIndexBytes: c.segmentIndexBytes,
   };

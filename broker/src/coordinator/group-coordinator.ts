@@ -49,6 +49,11 @@ export interface GroupCoordinatorDeps {
   /** End offsets for groupLag; without it every lag is undefined. */
   endOffsets?: EndOffsetLookup;
   logger?: Logger;
+  /**
+   * Create __consumer_offsets on the first group request (ensureTopic) instead of in start(),
+   * as Kafka does; partitions created later arrive through loadPartition.
+   */
+  lazyTopicCreation?: boolean;
 }
 
 export class GroupCoordinator {
@@ -58,12 +63,15 @@ export class GroupCoordinator {
   private expiryTimer: TimerHandle | null = null;
   /** Bumped on every load/unload of a partition, so a load that lost a race is discarded. */
   private readonly partitionEpochs = new Map<number, number>();
+  private readonly lazyTopicCreation: boolean;
+  private topicReady: Promise<void> | null = null;
 
   constructor(deps: GroupCoordinatorDeps) {
     const config = { ...DEFAULT_COORDINATOR_CONFIG, ...deps.config };
     const scheduler = deps.scheduler ?? systemScheduler;
     this.port = deps.port;
     this.endOffsets = deps.endOffsets ?? { endOffset: () => undefined };
+    this.lazyTopicCreation = deps.lazyTopicCreation ?? false;
     this.core = new CoordinatorCore(config, scheduler, new GroupStore(deps.port, scheduler, deps.logger), deps.logger);
   }
 
@@ -80,7 +88,7 @@ export class GroupCoordinator {
 
   /** Ensure the topic, then load every partition led here; requests answer LOAD_IN_PROGRESS meanwhile. */
   async start(): Promise<void> {
-    await this.port.ensureTopic();
+    if (!this.lazyTopicCreation) await this.ensureTopic();
     this.core.active = true;
     this.scheduleExpiry();
     const local: number[] = [];
@@ -98,6 +106,18 @@ export class GroupCoordinator {
         this.core.logger?.error({ partition: p, err }, 'loading __consumer_offsets partition failed');
       }
     }
+  }
+
+  /**
+   * Make sure __consumer_offsets exists (FindCoordinator calls this). Concurrent callers share
+   * one attempt; a failed attempt is forgotten so the next request retries.
+   */
+  ensureTopic(): Promise<void> {
+    this.topicReady ??= this.port.ensureTopic().catch((err: unknown) => {
+      this.topicReady = null;
+      throw err;
+    });
+    return this.topicReady;
   }
 
   /** Answer every parked request NOT_COORDINATOR and drop all state. */

@@ -33,6 +33,10 @@ import { DescribeGroups } from './messages/describe-groups.js';
 import { ListGroups } from './messages/list-groups.js';
 import { DeleteGroups } from './messages/delete-groups.js';
 import { OffsetDelete } from './messages/offset-delete.js';
+import { OffsetForLeaderEpoch } from './messages/offset-for-leader-epoch.js';
+import { AlterPartitionReassignments } from './messages/alter-partition-reassignments.js';
+import { ListPartitionReassignments } from './messages/list-partition-reassignments.js';
+import { ElectLeaders } from './messages/elect-leaders.js';
 import {
   GroupMetadataKeySchema,
   GroupMetadataValueSchema,
@@ -64,7 +68,8 @@ const groups: ApiDefinition[] = [
   DeleteGroups,
   OffsetDelete,
 ];
-const apis = [...core, ...admin, ...groups];
+const replication: ApiDefinition[] = [OffsetForLeaderEpoch, AlterPartitionReassignments, ListPartitionReassignments, ElectLeaders];
+const apis = [...core, ...admin, ...groups, ...replication];
 const internalRecords = [OffsetCommitKeySchema, GroupMetadataKeySchema, OffsetCommitValueSchema, GroupMetadataValueSchema];
 
 describe('round-trip every schema at every version', () => {

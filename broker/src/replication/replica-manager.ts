@@ -33,6 +33,13 @@ export interface ReplicaManagerOptions {
   readonly producerIdExpirationMs?: number;
 }
 
+/**
+ * Told when this broker gains or loses leadership of a hosted partition (including when the
+ * partition is opened as leader or removed while leading). The group coordinator loads and
+ * unloads __consumer_offsets partitions from these, after the Partition is in place.
+ */
+export type LeadershipListener = (topic: string, partition: number, isLeader: boolean) => void;
+
 /** A delta may carry flags the cluster layer adds beyond the base contract. */
 type DeltaWithFlags = MetadataDelta & { readonly brokerConfigsChanged?: boolean };
 
@@ -42,6 +49,7 @@ export class ReplicaManagerImpl implements ReplicaManager {
   private readonly producePurgatory: Purgatory;
   private unsubscribe: (() => void) | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly leadershipListeners = new Set<LeadershipListener>();
 
   constructor(private readonly opts: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(opts.maxDelayedOperations ?? 10_000);
@@ -68,6 +76,22 @@ export class ReplicaManagerImpl implements ReplicaManager {
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.fetchPurgatory.shutdown();
     this.producePurgatory.shutdown();
+  }
+
+  /** Follow leadership changes of hosted partitions; returns the unsubscribe function. */
+  onLeadershipChange(listener: LeadershipListener): () => void {
+    this.leadershipListeners.add(listener);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
+  private emitLeadership(topic: string, partition: number, isLeader: boolean): void {
+    for (const l of this.leadershipListeners) {
+      try {
+        l(topic, partition, isLeader);
+      } catch (err) {
+        this.opts.logger.error({ err, topic, partition }, 'leadership listener failed');
+      }
+    }
   }
 
   partition(topic: string, partition: number): Partition | undefined {
@@ -131,7 +155,9 @@ export class ReplicaManagerImpl implements ReplicaManager {
       return;
     }
     if (existing) {
+      const wasLeader = existing.isLeader;
       existing.updateState(state.leader, state.leaderEpoch, state.isr);
+      if (wasLeader !== existing.isLeader) this.emitLeadership(t.name, state.partition, existing.isLeader);
       return;
     }
     const cfg = this.topicConfig(t);
@@ -151,6 +177,7 @@ export class ReplicaManagerImpl implements ReplicaManager {
       const seen = p.loadProducerState();
       this.partitions.set(key, p);
       this.opts.logger.debug({ topic: t.name, partition: state.partition, leo: p.logEndOffset, producers: p.producers.size, batchesScanned: seen }, 'partition opened');
+      if (p.isLeader) this.emitLeadership(t.name, state.partition, true);
     } catch (err) {
       this.opts.logger.error({ err, topic: t.name, partition: state.partition }, 'failed to open partition');
     }
@@ -172,6 +199,7 @@ export class ReplicaManagerImpl implements ReplicaManager {
     const p = this.partitions.get(key);
     if (!p) return;
     this.partitions.delete(key);
+    if (p.isLeader) this.emitLeadership(topic, partition, false);
     try {
       if (deleteData) this.opts.logs.remove(topic, partition);
     } catch (err) {

@@ -3,6 +3,8 @@
  * DeleteRecords uses a tiny fake ReplicaManager: the real one is written concurrently by
  * another helper; end-to-end client tests live elsewhere.
  */
+import { GroupCoordinator } from '../../coordinator/group-coordinator.js';
+import { InMemoryOffsetsTopic } from '../../coordinator/in-memory-offsets-log.js';
 import { pino } from 'pino';
 import { startLocalCluster, type LocalCluster } from '../../cluster/local-cluster.js';
 import { testBrokerConfig, withTempDir } from '../../cluster/test-fixtures.js';
@@ -60,7 +62,10 @@ async function withEnv(fn: (env: Env) => Promise<void>, replicas: ReplicaManager
     const config = testBrokerConfig(dir);
     const cluster = await startLocalCluster(config, undefined, () => 0);
     const logger = pino({ level: 'silent' });
-    const broker = { nodeId: 0, config, metadata: cluster.image, controller: cluster.controller, replicas, logger };
+    // Admin handlers never reach the group coordinator; it runs over the in-memory test double.
+    const groups = new GroupCoordinator({ port: new InMemoryOffsetsTopic() });
+    const offsetsTopic = { locate: () => ({ errorCode: 15, errorMessage: null, nodeId: -1, host: '', port: -1 }) };
+    const broker = { nodeId: 0, config, metadata: cluster.image, controller: cluster.controller, replicas, logger, groups, offsetsTopic };
     const call = async <Req, Res>(h: ApiHandler<Req, Res>, req: Req, apiVersion = h.api.maxVersion): Promise<Res> => {
       const ctx: RequestContext = { broker, apiVersion, correlationId: 1, clientId: 'test', connectionId: 'c-1' };
       const res = await h.handle(req, ctx);

@@ -48,6 +48,9 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
           return r;
         };
         if (!validAcks) return fail(ErrorCode.INVALID_REQUIRED_ACKS, null);
+        // Internal topics (__consumer_offsets) are written only by the coordinator (Kafka's
+        // "Cannot append to internal topic").
+        if (b.metadata.topic(t.name)?.internal === true) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
         const lookup = leaderReplica(b, t.name, pd.index);
         if (lookup.replica === null) return fail(lookup.errorCode, null);
         const records = pd.records;

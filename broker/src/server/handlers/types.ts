@@ -8,6 +8,8 @@ import type { ApiDefinition } from '../../protocol/schema-types.js';
 import type { Controller, MetadataImage } from '../../cluster/types.js';
 import type { ReplicaManager } from '../../replication/types.js';
 import type { BrokerConfig } from '../../config.js';
+import type { GroupCoordinator } from '../../coordinator/group-coordinator.js';
+import type { CoordinatorLocation } from '../offsets-topic.js';
 
 export interface BrokerServices {
   readonly nodeId: number;
@@ -16,6 +18,10 @@ export interface BrokerServices {
   readonly controller: Controller;
   readonly replicas: ReplicaManager;
   readonly logger: Logger;
+  /** The consumer-group coordinator (group handlers call it). */
+  readonly groups: GroupCoordinator;
+  /** Who leads each __consumer_offsets partition (FindCoordinator). */
+  readonly offsetsTopic: { locate(partition: number): CoordinatorLocation };
 }
 
 export interface RequestContext {
