@@ -133,39 +133,41 @@ function readAt(chunks, pos, n) {
   throw new Error(`read past end of frame at ${pos}`);
 }
 
-/** A forward-only cursor over a chunk list; positions are absolute within the frame. */
-class Cursor {
-  constructor(chunks) {
-    this.chunks = chunks;
-    this.pos = 0;
-    // Chunk lookup starts from the last chunk used: reads move forward.
-    this.ci = 0;
-    this.cbase = 0;
-  }
-  bytes(n) {
-    while (this.ci < this.chunks.length && this.pos >= this.cbase + this.chunks[this.ci].length) {
-      this.cbase += this.chunks[this.ci].length;
-      this.ci++;
+/**
+ * Drives a parser generator over a byte stream without keeping the stream: the generator
+ * yields n > 0 for "the next n bytes" (a view, valid until its next yield) or -n for "skip n
+ * bytes". Skipped bytes (the records) are never copied; only requested fields spanning two
+ * socket reads are assembled in a small scratch buffer.
+ */
+function streamParser(gen) {
+  let want = gen.next().value;
+  const scratch = Buffer.allocUnsafe(256);
+  let have = 0;
+  return (buf) => {
+    let off = 0;
+    const len = buf.length;
+    while (off < len) {
+      if (want < 0) {
+        const k = Math.min(-want, len - off);
+        off += k;
+        want += k;
+        if (want === 0) want = gen.next().value;
+      } else if (have === 0 && len - off >= want) {
+        const v = buf.subarray(off, off + want);
+        off += want;
+        want = gen.next(v).value;
+      } else {
+        const k = Math.min(want - have, len - off);
+        buf.copy(scratch, have, off, off + k);
+        have += k;
+        off += k;
+        if (have === want) {
+          have = 0;
+          want = gen.next(scratch.subarray(0, want)).value;
+        }
+      }
     }
-    const c = this.chunks[this.ci];
-    const off = this.pos - this.cbase;
-    const b = c !== undefined && off + n <= c.length ? c.subarray(off, off + n) : readAt(this.chunks.slice(this.ci), off, n);
-    this.pos += n;
-    return b;
-  }
-  int16() {
-    return this.bytes(2).readInt16BE(0);
-  }
-  int32() {
-    return this.bytes(4).readInt32BE(0);
-  }
-  int64() {
-    const b = this.bytes(8);
-    return b.readInt32BE(0) * 4294967296 + b.readUInt32BE(4);
-  }
-  skip(n) {
-    this.pos += n;
-  }
+  };
 }
 
 export async function rawProduce(opts) {
@@ -266,67 +268,77 @@ export async function rawConsume(opts) {
 
   async function lane(parts) {
     if (parts.length === 0) return;
-    const socket = await openSocket(host, port);
     const offsets = new Map(parts.map((p) => [p, 0]));
     const ends = new Map();
     let correlationId = 0;
-    try {
-      await new Promise((resolve, reject) => {
-        socket.on('error', reject);
-        socket.on('close', () => reject(new Error('connection closed')));
-        const send = () => {
-          const active = parts.filter((p) => !ends.has(p) || offsets.get(p) < ends.get(p));
-          if (active.length === 0 || Date.now() >= deadline) {
-            resolve();
-            return;
-          }
-          requests++;
-          socket.write(fetchV4Frame(correlationId++, topic, active, offsets, maxBytes, partitionMaxBytes));
-        };
-        frameReader(socket, (chunks) => {
-          const c = new Cursor(chunks);
-          c.skip(4 + 4); // correlation id, throttle
-          const nTopics = c.int32();
-          for (let t = 0; t < nTopics; t++) {
-            c.skip(c.int16());
-            const nParts = c.int32();
-            for (let i = 0; i < nParts; i++) {
-              const p = c.int32();
-              const err = c.int16();
-              const hw = c.int64();
-              c.skip(8); // last stable offset
-              const nAborted = c.int32();
-              if (nAborted > 0) c.skip(nAborted * 16);
-              if (err !== 0) {
-                reject(new Error(`fetch ${topic}-${p}: error ${err}`));
-                return;
-              }
-              if (!ends.has(p)) ends.set(p, hw);
-              const len = c.int32();
-              if (len <= 0) continue;
-              const start = c.pos;
-              const end = start + len;
-              // Batch headers only: base offset (0), batch length (8), last offset delta (23), record count (57).
-              while (end - c.pos >= 61) {
-                const at = c.pos;
-                const base = c.int64();
-                const size = 12 + c.int32();
-                if (at + size > end) break; // a partial batch at the end of the budget
-                c.skip(23 - 12);
-                const delta = c.int32();
-                c.skip(57 - 27);
-                records += c.int32();
-                wireBytes += size;
-                offsets.set(p, base + delta + 1);
-                c.pos = at + size;
-              }
-              c.pos = end;
+    let socket = null;
+    let resolveLane;
+    let rejectLane;
+    const done = new Promise((resolve, reject) => {
+      resolveLane = resolve;
+      rejectLane = reject;
+    });
+    const send = () => {
+      const active = parts.filter((p) => !ends.has(p) || offsets.get(p) < ends.get(p));
+      if (active.length === 0 || Date.now() >= deadline) {
+        resolveLane();
+        return;
+      }
+      requests++;
+      socket.write(fetchV4Frame(correlationId++, topic, active, offsets, maxBytes, partitionMaxBytes));
+    };
+    /** Fetch v4 responses, batch headers only: base offset (0), length (8), last offset delta (23), record count (57). */
+    function* responses() {
+      for (;;) {
+        yield 4; // frame size
+        const nTopics = (yield 12).readInt32BE(8); // correlation id, throttle, topic count
+        for (let t = 0; t < nTopics; t++) {
+          const nameLen = (yield 2).readInt16BE(0);
+          if (nameLen > 0) yield -nameLen;
+          const nParts = (yield 4).readInt32BE(0);
+          for (let i = 0; i < nParts; i++) {
+            const h = yield 26; // partition, error, hw, last stable offset, aborted count
+            const p = h.readInt32BE(0);
+            const err = h.readInt16BE(4);
+            const hw = h.readInt32BE(6) * 4294967296 + h.readUInt32BE(10);
+            const nAborted = h.readInt32BE(22);
+            if (nAborted > 0) yield -(nAborted * 16);
+            if (err !== 0) rejectLane(new Error(`fetch ${topic}-${p}: error ${err}`));
+            if (!ends.has(p)) ends.set(p, hw);
+            let left = (yield 4).readInt32BE(0);
+            while (left >= 61) {
+              const b = yield 61;
+              left -= 61;
+              const size = 12 + b.readInt32BE(8);
+              if (size - 61 > left) break; // a partial batch at the end of the budget
+              const base = b.readInt32BE(0) * 4294967296 + b.readUInt32BE(4);
+              offsets.set(p, base + b.readInt32BE(23) + 1);
+              records += b.readInt32BE(57);
+              wireBytes += size;
+              if (size > 61) yield -(size - 61);
+              left -= size - 61;
             }
+            if (left > 0) yield -left; // the rest of a partial batch
           }
-          send();
-        });
+        }
         send();
+      }
+    }
+    const feed = streamParser(responses());
+    // A fixed receive buffer: no per-read allocation; bytes are parsed in place and dropped.
+    socket = await new Promise((resolve, reject) => {
+      const s = connect({ host, port, onread: { buffer: Buffer.allocUnsafe(1 << 20), callback: (n, buf) => feed(buf.subarray(0, n)) } });
+      s.once('connect', () => {
+        s.setNoDelay(true);
+        resolve(s);
       });
+      s.once('error', reject);
+    });
+    socket.on('error', (e) => rejectLane(e));
+    socket.on('close', () => rejectLane(new Error('connection closed')));
+    try {
+      send();
+      await done;
     } finally {
       socket.removeAllListeners('close');
       socket.destroy();

@@ -399,6 +399,8 @@ async function main() {
 let exitCode = 0;
 try {
   await main();
+  // Consumer-group case (bench/groups.mjs): its own broker and table.
+  if (!process.argv.includes('--baselines-only')) await (await import('./groups.mjs')).runGroupBench();
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
   exitCode = 1;

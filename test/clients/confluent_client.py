@@ -292,6 +292,51 @@ def cmd_latency(a):
     out({"count": len(lat), "errors": errors[0], "p50": pct(0.50), "p99": pct(0.99), "max": lat[-1] if lat else None})
 
 
+def cmd_list_groups(a):
+    """AdminClient.list_groups (ListGroups + DescribeGroups in librdkafka): every group, or
+    just `group`, with state, protocol and members (assignment sizes in bytes)."""
+    groups = admin(a).list_groups(a.get("group"), timeout=a.get("timeout", 15))
+    out({"groups": [{
+        "id": g.id,
+        "error": err_str(g.error) if g.error is not None and g.error.code() != 0 else None,
+        "state": g.state,
+        "protocol_type": g.protocol_type,
+        "protocol": g.protocol,
+        "members": [{"id": m.id, "client_id": m.client_id, "client_host": m.client_host,
+                     "assignment_bytes": len(m.assignment or b"")} for m in g.members],
+    } for g in groups]})
+
+
+def cmd_commit(a):
+    """Synchronous simple commits (no subscription: OffsetCommit with generation -1), in order:
+    commits = [{group, topic, offsets: {partition: offset}}]; one consumer per group."""
+    consumers = {}
+    results = []
+    try:
+        for c in a["commits"]:
+            cons = consumers.get(c["group"])
+            if cons is None:
+                cons = Consumer({"bootstrap.servers": a["bootstrap"], "group.id": c["group"], "enable.auto.commit": False})
+                consumers[c["group"]] = cons
+            tps = cons.commit(offsets=[TopicPartition(c["topic"], int(p), o) for p, o in c["offsets"].items()], asynchronous=False)
+            results.append([err_str(tp.error) for tp in tps if tp.error is not None])
+    finally:
+        for cons in consumers.values():
+            cons.close()
+    out({"errors": [e for r in results for e in r]})
+
+
+def cmd_committed(a):
+    """Consumer.committed (OffsetFetch) for partitions 0..partitions-1 of `topic` in `group`."""
+    c = Consumer({"bootstrap.servers": a["bootstrap"], "group.id": a["group"], "enable.auto.commit": False})
+    try:
+        tps = c.committed([TopicPartition(a["topic"], p) for p in range(a["partitions"])], timeout=a.get("timeout", 20))
+        out({"offsets": {str(tp.partition): tp.offset for tp in tps},
+             "errors": [err_str(tp.error) for tp in tps if tp.error is not None]})
+    finally:
+        c.close()
+
+
 COMMANDS = {
     "versions": cmd_versions,
     "create_topics": cmd_create_topics,
@@ -304,6 +349,9 @@ COMMANDS = {
     "consume": cmd_consume,
     "produce_until_stdin_closes": cmd_produce_until_stdin_closes,
     "latency": cmd_latency,
+    "list_groups": cmd_list_groups,
+    "committed": cmd_committed,
+    "commit": cmd_commit,
 }
 
 if __name__ == "__main__":

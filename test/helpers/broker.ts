@@ -34,6 +34,8 @@ export interface StartOptions {
   readonly extraArgs?: readonly string[];
   /** How long to wait for the listening line + readiness. */
   readonly startTimeoutMs?: number;
+  /** Fixed Kafka listener port (default: ephemeral). Cluster brokers use one so the address they register is stable. */
+  readonly port?: number;
 }
 
 export interface BrokerProcess {
@@ -345,7 +347,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
   const b = new BrokerInstance(opts);
   live.add(b);
   try {
-    await b.start(null);
+    await b.start(opts.port ?? null);
   } catch (err) {
     await b.cleanup().catch(() => undefined);
     throw err;

@@ -1,11 +1,11 @@
 /**
  * Consumer-group members as child processes (test/clients/group_member.py under
- * /usr/bin/python3, test/clients/kafkajs_member.mjs under node), so a test can SIGTERM one
+ * /usr/bin/python3, test/clients/kafkajs_member.mjs under node, or `kcat -G`), so a test can SIGTERM one
  * (clean leave) or SIGKILL it (no leave) and follow every member's assignment and records
  * live from its JSON event lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PYTHON, REPO_ROOT, clientScript, requirePythonModules, tail } from './tools.js';
+import { PYTHON, REPO_ROOT, clientScript, requireKcat, requirePythonModules, tail } from './tools.js';
 import { waitFor } from './wait.js';
 
 export interface MemberEvent {
@@ -17,7 +17,7 @@ export interface MemberEvent {
   readonly error?: string;
 }
 
-export type MemberKind = 'confluent' | 'kafka-python' | 'kafkajs';
+export type MemberKind = 'confluent' | 'kafka-python' | 'kafkajs' | 'kcat';
 
 export interface MemberArgs {
   readonly bootstrap: string;
@@ -33,6 +33,9 @@ export class GroupMember {
   private readonly child: ChildProcess;
   private stderr = '';
   private partial = '';
+  private stderrPartial = '';
+  /** kcat: the assignment rebuilt from its rebalance lines on stderr. */
+  private readonly kcatOwned = new Set<number>();
   readonly exited: Promise<number | null>;
   private done = false;
 
@@ -41,15 +44,15 @@ export class GroupMember {
     kind: MemberKind,
     args: MemberArgs,
   ) {
-    const [cmd, argv] =
-      kind === 'kafkajs'
-        ? [process.execPath, [clientScript('kafkajs_member.mjs'), JSON.stringify(args)]]
-        : [PYTHON, ['-u', clientScript('group_member.py'), kind, JSON.stringify(args)]];
-    if (kind !== 'kafkajs') requirePythonModules(kind === 'confluent' ? 'confluent_kafka' : 'kafka');
+    const [cmd, argv] = command(kind, args);
+    if (kind === 'kcat') requireKcat();
+    else if (kind !== 'kafkajs') requirePythonModules(kind === 'confluent' ? 'confluent_kafka' : 'kafka');
     this.child = spawn(cmd, argv, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-    this.child.stdout?.on('data', (b: Buffer) => this.onData(b));
+    const isKcat = kind === 'kcat';
+    this.child.stdout?.on('data', (b: Buffer) => this.onData(b, isKcat));
     this.child.stderr?.on('data', (b: Buffer) => {
       this.stderr = tail(this.stderr + b.toString('utf8'), 8000);
+      if (isKcat) this.onKcatStderr(b);
     });
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code) => {
@@ -61,11 +64,45 @@ export class GroupMember {
     live.add(this);
   }
 
-  private onData(b: Buffer): void {
+  private onData(b: Buffer, isKcat: boolean): void {
     const parts = (this.partial + b.toString('utf8')).split('\n');
     this.partial = parts.pop() ?? '';
     for (const line of parts) {
-      if (line.trim().startsWith('{')) this.events.push(JSON.parse(line) as MemberEvent);
+      if (isKcat) {
+        // KCAT_GROUP_FORMAT: "<partition> <offset> <value>"
+        const m = /^(\d+) (\d+) (.*)$/.exec(line);
+        if (m !== null) this.events.push({ event: 'record', p: Number(m[1]), o: Number(m[2]), v: m[3] ?? '' });
+      } else if (line.trim().startsWith('{')) {
+        this.events.push(JSON.parse(line) as MemberEvent);
+      }
+    }
+  }
+
+  /**
+   * kcat reports rebalances on stderr: eager "...: assigned: t [0], t [1]" / "...: revoked: ...",
+   * cooperative "...: incremental assignment of N partition(s) (...): t [0]" / "incremental revoke".
+   */
+  private onKcatStderr(b: Buffer): void {
+    const parts = (this.stderrPartial + b.toString('utf8')).split('\n');
+    this.stderrPartial = parts.pop() ?? '';
+    for (const line of parts) {
+      if (!line.includes('rebalanced')) {
+        if (line.includes('Reached end of topic') && line.includes('exiting')) this.events.push({ event: 'eof' });
+        continue;
+      }
+      const list = line.slice(line.lastIndexOf(':') + 1);
+      const partitions = [...list.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+      if (/incremental assignment|: assigned:/.test(line)) {
+        if (line.includes(': assigned:')) this.kcatOwned.clear();
+        for (const p of partitions) this.kcatOwned.add(p);
+      } else if (line.includes(': revoked:')) {
+        this.kcatOwned.clear();
+      } else if (line.includes('incremental revoke')) {
+        for (const p of partitions) this.kcatOwned.delete(p);
+      } else {
+        continue;
+      }
+      this.events.push({ event: 'assigned', partitions: [...this.kcatOwned].sort((x, y) => x - y) });
     }
   }
 
@@ -123,6 +160,19 @@ export class GroupMember {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** kcat -G prints each record as "<partition> <offset> <value>". */
+const KCAT_GROUP_FORMAT = '%p %o %s\\n';
+
+function command(kind: MemberKind, args: MemberArgs): [string, string[]] {
+  if (kind === 'kafkajs') return [process.execPath, [clientScript('kafkajs_member.mjs'), JSON.stringify(args)]];
+  if (kind !== 'kcat') return [PYTHON, ['-u', clientScript('group_member.py'), kind, JSON.stringify(args)]];
+  const strategy = typeof args.strategy === 'string' ? args.strategy : 'range';
+  const argv = ['-b', args.bootstrap, '-G', args.group, args.topic, '-f', KCAT_GROUP_FORMAT, '-u'];
+  argv.push('-X', `partition.assignment.strategy=${strategy}`, '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500');
+  if (args.exit_on_eof === true) argv.push('-e');
+  return ['kcat', argv];
 }
 
 /** Waits until every member's latest assignment satisfies `cond` (e.g. sizes 2/2/2). */

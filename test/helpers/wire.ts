@@ -284,7 +284,7 @@ export interface MetadataV1Result {
   readonly correlationId: number;
   readonly brokers: ReadonlyArray<{ nodeId: number; host: string; port: number }>;
   readonly controllerId: number;
-  readonly topics: ReadonlyArray<{ errorCode: number; name: string; partitions: number }>;
+  readonly topics: ReadonlyArray<{ errorCode: number; name: string; partitions: number; internal: boolean }>;
 }
 
 /** Metadata v1 body: null topic list = all topics. */
@@ -309,12 +309,12 @@ export function parseMetadataV1Response(payload: Buffer): MetadataV1Result {
     brokers.push({ nodeId, host, port });
   }
   const controllerId = r.int32();
-  const topics: Array<{ errorCode: number; name: string; partitions: number }> = [];
+  const topics: Array<{ errorCode: number; name: string; partitions: number; internal: boolean }> = [];
   const nt = r.int32();
   for (let i = 0; i < nt; i++) {
     const errorCode = r.int16();
     const name = r.string();
-    r.int8(); // is_internal
+    const internal = r.int8() !== 0;
     const np = r.int32();
     for (let p = 0; p < np; p++) {
       r.int16(); // error
@@ -325,7 +325,7 @@ export function parseMetadataV1Response(payload: Buffer): MetadataV1Result {
       const ni = r.int32();
       for (let k = 0; k < ni; k++) r.int32();
     }
-    topics.push({ errorCode, name, partitions: np });
+    topics.push({ errorCode, name, partitions: np, internal });
   }
   return { correlationId, brokers, controllerId, topics };
 }

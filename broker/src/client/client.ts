@@ -13,12 +13,11 @@ import type { ApiDefinition } from '../protocol/schema-types.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { Metadata, type MetadataResponse } from '../protocol/messages/metadata.js';
 import { ClusterView } from './cluster-view.js';
-import type { KafkaConnection } from './connection.js';
+import { KafkaConnection } from './connection.js';
 import { ConnectError, isRetriableError, mayHaveBeenApplied } from './errors.js';
 import { ConnectionPool, parseAddress } from './pool.js';
 import { backoffDelay, needsMetadataRefresh, sleep } from './retry.js';
 import type { AttemptContext, CallOptions, RouteOptions, Router, Target } from './router.js';
-import { KafkaConnection as Connection } from './connection.js';
 import { AdminCalls } from './admin.js';
 
 export interface KafkaClientOptions {
@@ -117,7 +116,7 @@ export class KafkaClient extends AdminCalls implements Router {
    */
   async dedicatedConnection(brokerId: number): Promise<KafkaConnection> {
     const address = await this.addressOf(brokerId);
-    const conn = await Connection.connect({ ...this.connectionOptions, ...parseAddress(address) });
+    const conn = await KafkaConnection.connect({ ...this.connectionOptions, ...parseAddress(address) });
     try {
       await conn.negotiateVersions();
     } catch (err) {

@@ -6,10 +6,12 @@
  * id of the oldest unanswered request (anything else means the byte stream cannot be trusted,
  * and the connection is closed). Requests beyond the window wait in a bounded local queue.
  *
- * A request that times out is rejected at once but keeps its place in the in-flight list:
- * the broker will still answer it, and that answer must be consumed (and dropped) to keep the
- * stream aligned. Every failure reaches callers as a rejected promise with a typed error;
- * socket events never throw.
+ * A request that times out while queued is just dropped. One that times out after being
+ * written closes the connection (as Kafka's Java client does): every later answer on this
+ * connection would queue behind the missing one, so a broker that lost or parked a request
+ * would otherwise stall the connection for good. The other in-flight requests then fail with
+ * ConnectionClosedError (sent = true) and the next call reconnects. Every failure reaches
+ * callers as a rejected promise with a typed error; socket events never throw.
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -56,7 +58,7 @@ interface Pending {
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   timer: NodeJS.Timeout | null;
-  /** Settled already (timed out); a late response is consumed and dropped. */
+  /** Resolved or rejected already. */
   settled: boolean;
 }
 
@@ -135,7 +137,7 @@ export class KafkaConnection {
     return this.isClosed;
   }
 
-  /** Requests written and not yet answered (timed-out ones included until their answer arrives). */
+  /** Requests written and not yet answered. */
   get inFlightCount(): number {
     return this.inFlight.length;
   }
@@ -245,7 +247,9 @@ export class KafkaConnection {
     const qi = this.queue.indexOf(p);
     if (qi >= 0) this.queue.splice(qi, 1);
     this.settle(p);
-    p.reject(new RequestTimeoutError(this.address, p.api.name, timeoutMs));
+    const err = new RequestTimeoutError(this.address, p.api.name, timeoutMs);
+    p.reject(err);
+    if (qi < 0) this.fail(new ConnectionClosedError(this.address, true, `closed: ${p.api.name} timed out after ${timeoutMs} ms`, { cause: err }));
   }
 
   private settle(p: Pending): void {
@@ -280,7 +284,6 @@ export class KafkaConnection {
       return;
     }
     this.inFlight.shift();
-    if (head.settled) return; // answer to a timed-out request
     this.settle(head);
     try {
       const r = new Reader(frame);

@@ -165,9 +165,9 @@ export class Partition implements PartitionReplica {
   }
 
   /** Whole batches from `offset`, never at or past HW (invariant 2). Throws OffsetOutOfRangeError. */
-  read(offset: number, maxBytes: number, minOneBatch: boolean): FetchData {
-    const r = this.log.read(offset, maxBytes, this.hw, minOneBatch);
-    return { ...r, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+  read(offset: number, maxBytes: number, minOneBatch: boolean, pooled = false): FetchData {
+    const r = this.log.read(offset, maxBytes, this.hw, minOneBatch, pooled);
+    return { chunks: r.chunks, bytes: r.bytes, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
   }
 
   deleteRecordsBefore(offset: number): number {

@@ -38,7 +38,8 @@ export interface PartitionReplica {
    */
   appendAsLeader(records: Buffer, requiredAcks: number): AppendOutcome;
   /** Whole stored batches from `offset`, below the HW. Throws OffsetOutOfRangeError. */
-  read(offset: number, maxBytes: number, minOneBatch: boolean): FetchData;
+  /** `pooled`: see PartitionLog.read (Fetch handler only). */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, pooled?: boolean): FetchData;
   /**
    * DeleteRecords: move the log start offset to `offset` (-1 = high watermark).
    * Returns the new low watermark. Throws OffsetOutOfRangeError beyond the high watermark.

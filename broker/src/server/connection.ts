@@ -9,6 +9,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WriterOutput } from '../protocol/primitives.js';
+// The one storage function the server uses beyond types: recycling fetch read buffers.
+import { releaseReadBuffers } from '../storage/read-buffers.js';
 import { CloseConnection, type Dispatcher } from './dispatcher.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { ResponseQueue } from './response-queue.js';
@@ -140,7 +142,16 @@ export class Connection {
           closeReason = r.close;
           break;
         }
-        for (const c of r.chunks) ok = this.socket.write(c);
+        const chunks = r.chunks;
+        const last = chunks.length - 1;
+        for (let i = 0; i < last; i++) ok = this.socket.write(chunks[i] as Buffer);
+        // Write callbacks run in order, so the last chunk's means the whole response left
+        // for the kernel: pooled fetch buffers may be reused from then on (not after an error).
+        if (last >= 0) {
+          ok = this.socket.write(chunks[last] as Buffer, (err) => {
+            if (err == null) releaseReadBuffers(chunks);
+          });
+        }
       }
       this.socket.uncork();
       if (closeReason !== null) {

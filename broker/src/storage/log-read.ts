@@ -5,7 +5,16 @@
  */
 import { BATCH_HEADER_SIZE, baseOffsetAt, batchSizeAt, lastOffsetDeltaAt } from '../protocol/records/batch-header.js';
 import { HEADER_PEEK } from './batch-scan.js';
+import { borrowReadBuffer, returnReadBuffer } from './read-buffers.js';
 import type { LogSegment } from './segment.js';
+
+/** `length` bytes at `position`, into a pooled buffer (see read-buffers.ts) when asked. */
+function readAt(seg: LogSegment, position: number, length: number, pooled: boolean): Buffer {
+  if (!pooled) return seg.read(position, length);
+  const buf = borrowReadBuffer(length);
+  const n = seg.log.readInto(buf, 0, length, position);
+  return n === length ? buf : buf.subarray(0, n);
+}
 
 export interface BatchesRead {
   readonly chunks: Buffer[];
@@ -28,6 +37,7 @@ export function readBatches(
   limit: number,
   maxBytes: number,
   minOneBatch: boolean,
+  pooled = false,
 ): BatchesRead {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -46,7 +56,7 @@ export function readBatches(
     }
     const budget = maxBytes - total;
     if (total > 0 && budget < BATCH_HEADER_SIZE) break;
-    const buf = seg.read(pos, Math.min(Math.max(budget, HEADER_PEEK), seg.size - pos));
+    const buf = readAt(seg, pos, Math.min(Math.max(budget, HEADER_PEEK), seg.size - pos), pooled);
     let p = 0;
     let stop = false;
     while (p + HEADER_PEEK <= buf.length) {
@@ -59,7 +69,7 @@ export function readBatches(
       if (p + size > buf.length) {
         // Does not fit the budget; Kafka still returns a first batch larger than maxBytes.
         if (total === 0 && p === 0 && minOneBatch && pos + size <= seg.size) {
-          chunks.push(seg.read(pos, size));
+          chunks.push(readAt(seg, pos, size, pooled));
           total += size;
           pos += size;
           nextOffset = last + 1;
@@ -74,6 +84,8 @@ export function readBatches(
       chunks.push(p === buf.length ? buf : buf.subarray(0, p));
       total += p;
       pos += p;
+    } else if (pooled) {
+      returnReadBuffer(buf); // nothing of it escaped
     }
     // A partial batch left in the buffer means the budget ran out (or a torn tail): stop.
     if (stop || p < buf.length) break;

@@ -186,14 +186,14 @@ export class Log implements PartitionLog {
     this.dirDirty = true;
   }
 
-  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadResult {
+  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, pooled = false): ReadResult {
     this.checkOpen();
     if (offset < this.lso || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.lso, this.leo);
     const limit = Math.min(maxOffset, this.leo);
     if (offset >= limit) return EMPTY;
     const start = this.locate(offset);
     if (start === null) return EMPTY;
-    const r = readBatches(this.segments, start.index, start.position, limit, maxBytes, minOneBatch);
+    const r = readBatches(this.segments, start.index, start.position, limit, maxBytes, minOneBatch, pooled);
     if (r.nextOffset >= 0) this.readCache.put(offset, r.nextOffset, r.segment, r.position);
     return { chunks: r.chunks, bytes: r.bytes };
   }

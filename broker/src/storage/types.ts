@@ -72,8 +72,10 @@ export interface PartitionLog {
    * never including a batch whose last offset is >= `maxOffset` (the high watermark).
    * If `minOneBatch` and the first batch alone exceeds maxBytes it is returned anyway (as Kafka).
    * Throws OffsetOutOfRangeError when offset < logStartOffset or offset > logEndOffset.
+   * `pooled`: read into recycled buffers (storage/read-buffers.ts); only for a caller that
+   * writes the chunks to one socket and keeps nothing (the Fetch handler).
    */
-  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadResult;
+  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, pooled?: boolean): ReadResult;
 
   /**
    * Kafka's ListOffsets-by-timestamp: the first batch (by offset) whose maxTimestamp >= timestamp,

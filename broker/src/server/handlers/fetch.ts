@@ -94,7 +94,8 @@ function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number): ReadPa
         return out;
       }
       try {
-        const data = replica.read(fp.fetchOffset, Math.max(0, limit), minOneBatch);
+        // Pooled: these chunks only go to this connection's socket, which recycles them once written.
+        const data = replica.read(fp.fetchOffset, Math.max(0, limit), minOneBatch, true);
         out.highWatermark = data.highWatermark;
         out.lastStableOffset = data.highWatermark;
         out.logStartOffset = data.logStartOffset;

@@ -37,7 +37,8 @@ export const findCoordinatorHandler: ApiHandler<FindCoordinatorRequest, FindCoor
   async handle(req, ctx) {
     if (ctx.apiVersion >= 4) {
       const coordinators = await Promise.all(req.coordinatorKeys.map((k) => findOne(k, req.keyType, ctx)));
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
+      // The v0-3 single-key fields must keep their defaults: the codec refuses others at v4.
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: 0, host: '', port: 0, coordinators };
     }
     const c = await findOne(req.key, req.keyType, ctx);
     return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
