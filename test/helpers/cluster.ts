@@ -15,6 +15,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka as KafkaClient } from 'kafkajs';
 import { TestNatsServer } from '../../broker/src/cluster/test-nats-server.js';
 import { freePort, HOST, startBroker, type BrokerProcess, type LogLine } from './broker.js';
 import { errorText, sleep, waitFor } from './wait.js';
@@ -385,13 +387,25 @@ export class Cluster {
     }
   }
 
-  /** Waits until every partition of the topic has ISR == all its replicas. */
+  /** Waits until every up broker reports, for each partition, a leader and ISR == all its replicas. */
   async waitForFullIsr(topic: string, partitions: number, opts: WaitOpts = {}): Promise<PartitionMeta[]> {
     const out: PartitionMeta[] = [];
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
     for (let p = 0; p < partitions; p++) {
-      const state = await this.partitionState(topic, p).catch(() => undefined);
-      const replicas = state?.replicas ?? this.brokers.map((b) => b.nodeId);
-      out.push(await this.waitForIsr(topic, p, replicas.length > 0 ? replicas : this.brokers.map((b) => b.nodeId), opts));
+      let last = '';
+      const state = await waitFor(
+        `a full ISR for ${topic}-${p}`,
+        async () => {
+          const s = await this.partitionState(topic, p);
+          last = `leader=${s.leader} epoch=${s.leaderEpoch} replicas=[${s.replicas.join(',')}] isr=[${s.isr.join(',')}]`;
+          const full = s.replicas.length > 0 && [...s.isr].sort((a, b) => a - b).join(',') === [...s.replicas].sort((a, b) => a - b).join(',');
+          return full && s.leader >= 0 ? s : undefined;
+        },
+        { timeoutMs: Math.max(500, deadline - Date.now()), intervalMs: 100 },
+      ).catch((err: unknown) => {
+        throw new Error(`${errorText(err)} (last seen: ${last})`);
+      });
+      out.push(state);
     }
     return out;
   }
@@ -514,4 +528,61 @@ export async function closeClusters(): Promise<void> {
 /** "127.0.0.1:p1,127.0.0.1:p2" for the given brokers. */
 export function bootstrapOf(brokers: readonly ClusterBroker[]): string {
   return brokers.map((b) => `${HOST}:${b.port}`).join(',');
+}
+
+// ---- kafkajs against a cluster ------------------------------------------------------------
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+/** A kafkajs client bootstrapped with every broker of the cluster. */
+export function clusterKafka(cluster: Cluster, clientId = 'strand-cluster-test'): KafkaClient {
+  return new kafkajs.Kafka({
+    clientId,
+    brokers: cluster.brokers.map((b) => b.bootstrap),
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 15000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2000 },
+  });
+}
+
+export async function withClusterAdmin<T>(cluster: Cluster, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = clusterKafka(cluster, 'strand-cluster-admin').admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  /** Explicit replicas per partition (then partitions/replicationFactor are ignored). */
+  readonly replicaAssignment?: ReadonlyArray<readonly number[]>;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Creates a topic with kafkajs admin and waits until every up broker reports every
+ * partition with a leader and a full ISR.
+ */
+export async function createClusterTopic(cluster: Cluster, spec: TopicSpec, opts: WaitOpts = {}): Promise<PartitionMeta[]> {
+  const configEntries = Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value }));
+  await withClusterAdmin(cluster, async (admin) => {
+    const created = await admin.createTopics({
+      waitForLeaders: true,
+      timeout: 15_000,
+      topics: [
+        spec.replicaAssignment === undefined
+          ? { topic: spec.topic, numPartitions: spec.partitions ?? 1, replicationFactor: spec.replicationFactor ?? cluster.brokers.length, configEntries }
+          : { topic: spec.topic, replicaAssignment: spec.replicaAssignment.map((replicas, partition) => ({ partition, replicas: [...replicas] })), configEntries },
+      ],
+    });
+    if (!created) throw new Error(`kafkajs createTopics(${spec.topic}) returned false`);
+  });
+  const n = spec.replicaAssignment?.length ?? spec.partitions ?? 1;
+  return cluster.waitForFullIsr(spec.topic, n, opts);
 }

@@ -147,7 +147,9 @@ export class GroupCoordinator {
       if (this.partitionEpochs.get(partition) !== epoch) return; // unloaded meanwhile
       for (const [groupId, data] of loaded) this.installGroup(groupId, data);
       this.core.ownedPartitions.add(partition);
-      this.core.logger?.info({ partition, groups: loaded.size }, 'loaded __consumer_offsets partition');
+      // 50 empty partitions on every start are not news; partitions with groups are.
+      if (loaded.size > 0) this.core.logger?.info({ partition, groups: loaded.size }, 'loaded __consumer_offsets partition');
+      else this.core.logger?.debug({ partition }, 'loaded __consumer_offsets partition');
     } finally {
       if (this.partitionEpochs.get(partition) === epoch) this.core.loadingPartitions.delete(partition);
     }
