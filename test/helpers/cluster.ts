@@ -468,6 +468,7 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    liveClusters.delete(this);
     for (const b of this.brokers) b.resume();
     await Promise.all(this.brokers.map((b) => b.proc.cleanup()));
     await this.nats.dispose();
@@ -517,6 +518,22 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     throw err;
   }
 }
+
+process.on('exit', () => {
+  // Last resort if a suite dies without closing its cluster: the brokers are killed by
+  // broker.ts's own exit hook; kill this cluster's nats-server by the PID we started.
+  for (const c of liveClusters) {
+    const pid = c.nats.pid;
+    if (pid === undefined) continue;
+    try {
+      process.kill(pid, 'SIGCONT');
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  releaseClusterLock();
+});
 
 /** Closes every cluster this module started (afterAll / afterEach). */
 export async function closeClusters(): Promise<void> {
