@@ -3,8 +3,9 @@
  * Pre-flight for `npm test`: the real peers the integration suites run against must be
  * installed, and the broker must be compiled (tsc also type-checks sources and tests).
  *
- * Required: kcat, /usr/bin/python3 with confluent_kafka and kafka (kafka-python).
- * Also installed when possible (later suites): nats-server, promtool.
+ * Required: kcat, /usr/bin/python3 with confluent_kafka and kafka (kafka-python), promtool and
+ * prometheus (Debian `prometheus`, for the metrics suites).
+ * Also installed when possible (later suites): nats-server.
  * Missing + root: `apt-get update` once, then `apt-get install -y ...`.
  * Missing + not root: exit 1 naming what is missing and the command to run.
  */
@@ -31,7 +32,7 @@ const checks = [
   { what: `${PYTHON} module confluent_kafka`, pkg: 'python3-confluent-kafka', ok: () => pyModule('confluent_kafka'), required: true },
   { what: `${PYTHON} module kafka (kafka-python)`, pkg: 'python3-kafka', ok: () => pyModule('kafka'), required: true },
   { what: 'nats-server', pkg: 'nats-server', ok: () => onPath('nats-server'), required: false },
-  { what: 'promtool', pkg: 'prometheus', ok: () => onPath('promtool'), required: false },
+  { what: 'promtool and prometheus', pkg: 'prometheus', ok: () => existsSync('/usr/bin/promtool') && existsSync('/usr/bin/prometheus'), required: true },
 ];
 
 let missing = checks.filter((c) => !c.ok());

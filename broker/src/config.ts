@@ -47,6 +47,20 @@ export interface BrokerSettings {
   readonly 'group.min.session.timeout.ms': number;
   readonly 'group.max.session.timeout.ms': number;
   readonly 'group.max.size': number;
+  // Replicated cluster (--metadata nats://; docs/cluster-contract.md).
+  readonly 'broker.session.timeout.ms': number;
+  readonly 'broker.heartbeat.interval.ms': number;
+  readonly 'replica.lag.time.max.ms': number;
+  readonly 'replica.fetch.max.bytes': number;
+  readonly 'replica.fetch.response.max.bytes': number;
+  readonly 'replica.fetch.wait.max.ms': number;
+  readonly 'replica.fetch.min.bytes': number;
+  readonly 'num.replica.fetchers': number;
+  readonly 'unclean.leader.election.enable': boolean;
+  readonly 'controlled.shutdown.enable': boolean;
+  // Strand's own (no Kafka twin): false drops the `partition` label from per-partition
+  // metrics, summing per topic, for clusters with many partitions (http/README.md).
+  readonly 'metrics.partition.labels': boolean;
 }
 
 export interface BrokerConfig {
@@ -152,6 +166,19 @@ const SettingsSchema = z
     'group.min.session.timeout.ms': intValue(0).default(6000),
     'group.max.session.timeout.ms': intValue(0).default(1_800_000),
     'group.max.size': intValue(1).default(INT_MAX),
+    // Replicated cluster (--metadata nats://). The session timeout is also the controller
+    // lease and the max_age of the broker registry bucket.
+    'broker.session.timeout.ms': intValue(100).default(6000),
+    'broker.heartbeat.interval.ms': intValue(10).default(2000),
+    'replica.lag.time.max.ms': intValue(1).default(30_000),
+    'replica.fetch.max.bytes': intValue(0).default(1024 * 1024),
+    'replica.fetch.response.max.bytes': intValue(0).default(10 * 1024 * 1024),
+    'replica.fetch.wait.max.ms': intValue(0).default(500),
+    'replica.fetch.min.bytes': intValue(1).default(1),
+    'num.replica.fetchers': intValue(1).default(1),
+    'unclean.leader.election.enable': boolValue.default(false),
+    'controlled.shutdown.enable': boolValue.default(true),
+    'metrics.partition.labels': boolValue.default(true),
   })
   .strict();
 
@@ -202,7 +229,7 @@ export const BROKER_FLAGS: readonly FlagSpec[] = [
   { flag: '--listen', key: 'listen', arg: 'HOST:PORT', help: 'Kafka listener; port 0 = ephemeral (default 127.0.0.1:9092)' },
   { flag: '--advertised', key: 'advertised', arg: 'HOST:PORT', help: 'address given to clients in Metadata (default: --listen, with the bound port)' },
   { flag: '--data-dir', key: 'dataDir', arg: 'DIR', help: 'log and metadata directory (default ./data)' },
-  { flag: '--http', key: 'http', arg: 'HOST:PORT', help: 'metrics/health HTTP listener (default 127.0.0.1:9644; not served yet)' },
+  { flag: '--http', key: 'http', arg: 'HOST:PORT', help: 'metrics/health HTTP listener: /metrics, /healthz, /readyz, /v1/* (default 127.0.0.1:9644; port 0 = ephemeral)' },
   { flag: '--metadata', key: 'metadata', arg: 'local|nats://HOST:PORT', help: 'metadata store (default local)' },
   { flag: '--cluster', key: 'cluster', arg: 'NAME', help: 'cluster name (default strand)' },
   { flag: '--rack', key: 'rack', arg: 'R', help: 'rack id (optional)' },

@@ -8,7 +8,8 @@ import { pino, type Logger } from 'pino';
 import type { RunningBroker } from './broker.js';
 import { ConfigError, brokerUsage, parseBrokerArgs, type BrokerConfig } from './config.js';
 
-const STOP_TIMEOUT_MS = 8000;
+// Controlled shutdown (cluster) may wait up to 30 s (broker.ts CONTROLLED_SHUTDOWN_TIMEOUT_MS) before the normal stop.
+const STOP_TIMEOUT_MS = 8000 + 30_000;
 
 function topUsage(): string {
   return [

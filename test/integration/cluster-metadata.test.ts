@@ -4,7 +4,7 @@
  * Metadata as kcat (librdkafka) sees it lists the 3 brokers, spreads partition leaders evenly
  * over them, and shows every ISR full.
  */
-import { closeClusters, startCluster, useClusterLock, withClusterAdmin, type Cluster } from '../helpers/cluster.js';
+import { closeClusters, FAST_FAILOVER, startCluster, useClusterLock, withClusterAdmin, type Cluster } from '../helpers/cluster.js';
 import { uniqueTopic } from '../helpers/broker.js';
 import { confluent } from '../helpers/python.js';
 import { kcatOk, requireKcat, requirePythonModules } from '../helpers/tools.js';
@@ -27,7 +27,7 @@ let cluster: Cluster;
 beforeAll(async () => {
   requireKcat();
   requirePythonModules('confluent_kafka');
-  cluster = await startCluster({ brokers: 3, settings: { 'broker.session.timeout.ms': 3000 } });
+  cluster = await startCluster({ brokers: 3, settings: FAST_FAILOVER });
 }, 60_000);
 
 afterAll(async () => {

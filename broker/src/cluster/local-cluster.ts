@@ -10,14 +10,36 @@ import { ClusterIdRecordSchema, Keys } from './keys.js';
 import { LocalController } from './local-controller.js';
 import { LocalMetadataStore } from './local-store.js';
 import { MetadataImageImpl } from './metadata-image.js';
-import { RevisionMismatchError, type BrokerRegistration, type MetadataStore } from './types.js';
+import { StorePartitionStateWriter, type PartitionStateWriter } from './partition-state-writer.js';
+import { RevisionMismatchError, type BrokerRegistration, type ClusterMembership, type Controller, type MetadataStore } from './types.js';
 
-export interface LocalCluster {
-  readonly store: LocalMetadataStore;
+/** What broker.ts needs from either metadata mode (local file store or NATS cluster). */
+export interface ClusterHandle {
+  readonly store: MetadataStore;
   readonly image: MetadataImageImpl;
-  readonly controller: LocalController;
+  readonly controller: Controller;
+  /** Registry session (always valid for a single broker). */
+  readonly membership: ClusterMembership;
+  /** The leader's ISR writes (docs/cluster-contract.md). */
+  readonly isrWriter: PartitionStateWriter;
+  /**
+   * Controlled shutdown (cluster mode): announce it, wait (bounded) until this broker leads no
+   * partition another live ISR member could lead. No-op for a single broker.
+   */
+  controlledShutdown(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface LocalCluster extends ClusterHandle {
+  readonly store: LocalMetadataStore;
+  readonly controller: LocalController;
+}
+
+/** A single broker is always a member in good standing. */
+export const ALWAYS_VALID: ClusterMembership = {
+  isSessionValid: () => true,
+  onSessionChange: () => () => undefined,
+};
 
 /** Kafka cluster ids are a UUID in 22-character base64url. */
 export function newClusterId(): string {
@@ -68,6 +90,9 @@ export async function startLocalCluster(config: BrokerConfig, logger?: Logger, r
     store,
     image,
     controller,
+    membership: ALWAYS_VALID,
+    isrWriter: new StorePartitionStateWriter({ store, brokerId: config.nodeId, logger }),
+    controlledShutdown: () => Promise.resolve(),
     close: async () => {
       image.stop();
       await store.close();

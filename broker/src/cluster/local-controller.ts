@@ -13,18 +13,24 @@ import type { BrokerConfig } from '../config.js';
 import { BROKER_CONFIGS, validateBrokerConfig } from './broker-config.js';
 import { applyConfigOps, type ConfigRules } from './config-ops.js';
 import { Keys, ProducerIdBlockRecordSchema, TopicRecordSchema, parsePartitionKey, type TopicRecord } from './keys.js';
+import { PartitionAdmin } from './partition-admin.js';
 import { placeReplicas } from './placement.js';
-import { TOPIC_CONFIGS, isListConfig, resolveTopicConfigStrings, topicCollisionKey, validateTopicConfig, validateTopicConfigs, validateTopicName } from './topic-config.js';
+import { TOPIC_CONFIGS, effectiveTopicConfig, isListConfig, resolveTopicConfigStrings, topicCollisionKey, validateTopicConfig, validateTopicConfigs, validateTopicName } from './topic-config.js';
 import {
   ControllerError,
   RevisionMismatchError,
   type ConfigOp,
   type Controller,
   type CreateTopicSpec,
+  type ElectionType,
   type MetadataImage,
   type MetadataStore,
+  type PartitionReassignmentView,
+  type PartitionResult,
   type PartitionState,
+  type ReassignmentRequest,
   type TopicImage,
+  type TopicPartitionRef,
 } from './types.js';
 
 /** The image the controller writes through: it must be able to wait for its own writes. */
@@ -53,7 +59,13 @@ function newTopicId(): string {
   }
 }
 
-function initialState(topic: string, partition: number, replicas: readonly number[]): PartitionState {
+function effectiveUnclean(opts: LocalControllerOptions, topic: string): boolean | undefined {
+  const t = opts.image.topic(topic);
+  if (!t) return undefined;
+  return effectiveTopicConfig(opts.config.settings, opts.image.brokerConfigs(), t.configs).uncleanLeaderElection;
+}
+
+export function initialState(topic: string, partition: number, replicas: readonly number[]): PartitionState {
   const leader = replicas[0] ?? -1;
   return { topic, partition, replicas: [...replicas], leader, leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0, addingReplicas: [], removingReplicas: [] };
 }
@@ -63,8 +75,30 @@ export class LocalController implements Controller {
   private pidTail: Promise<unknown> = Promise.resolve();
   private pidNext = 0;
   private pidEnd = 0;
+  private readonly partitions: PartitionAdmin;
 
-  constructor(private readonly opts: LocalControllerOptions) {}
+  constructor(private readonly opts: LocalControllerOptions) {
+    // A single broker: every registered broker counts as live (there is no registry session).
+    this.partitions = new PartitionAdmin({
+      store: opts.store,
+      image: opts.image,
+      view: () => ({ live: new Set(opts.image.brokers().map((b) => b.id)), shuttingDown: new Set() }),
+      uncleanAllowed: (topic) => (opts.image.topic(topic) ? (effectiveUnclean(opts, topic) ?? false) : false),
+      logger: opts.logger,
+    });
+  }
+
+  alterPartitionReassignments(items: readonly ReassignmentRequest[]): Promise<PartitionResult[]> {
+    return this.serial(() => this.partitions.alterReassignments(items));
+  }
+
+  listPartitionReassignments(filter: readonly TopicPartitionRef[] | null): PartitionReassignmentView[] {
+    return this.partitions.listReassignments(filter);
+  }
+
+  electLeaders(type: ElectionType, partitions: readonly TopicPartitionRef[] | null): Promise<PartitionResult[]> {
+    return this.serial(() => this.partitions.electLeaders(type, partitions));
+  }
 
   /** Topic operations run one at a time, so read-check-write sequences do not interleave. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {

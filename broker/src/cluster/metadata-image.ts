@@ -51,6 +51,8 @@ const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 export class MetadataImageImpl implements MetadataImage {
   private readonly topicRecords = new Map<string, TopicRecord>();
   private readonly partitionStates = new Map<string, Map<number, PartitionState>>();
+  /** Store revision of each partition key, for CAS writers (PartitionStateWriter, controller). */
+  private readonly partitionRevisions = new Map<string, Map<number, number>>();
   private readonly topicConfigRecords = new Map<string, { topicId: string; configs: Record<string, string> }>();
   private readonly images = new Map<string, TopicImage>();
   private readonly idToName = new Map<string, string>();
@@ -148,6 +150,15 @@ export class MetadataImageImpl implements MetadataImage {
     return this.brokerOverrides;
   }
 
+  partitionRevision(topic: string, partition: number): number | undefined {
+    return this.partitionRevisions.get(topic)?.get(partition);
+  }
+
+  /** The latest applied state of a partition, even of a topic not (or no longer) visible. */
+  partitionState(topic: string, partition: number): PartitionState | undefined {
+    return this.partitionStates.get(topic)?.get(partition);
+  }
+
   /** The resolved config of a topic (topic overrides > dynamic broker > static settings > default). */
   effectiveTopicConfig(name: string): TopicConfig | undefined {
     const t = this.images.get(name);
@@ -224,12 +235,17 @@ export class MetadataImageImpl implements MetadataImage {
     if (!id) return null;
     const state = e.value === null ? null : this.parse(PartitionStateSchema, e);
     let parts = this.partitionStates.get(id.topic);
+    let revs = this.partitionRevisions.get(id.topic);
     if (state) {
       if (!parts) this.partitionStates.set(id.topic, (parts = new Map()));
+      if (!revs) this.partitionRevisions.set(id.topic, (revs = new Map()));
       parts.set(id.partition, state);
-    } else if (parts) {
-      parts.delete(id.partition);
-      if (parts.size === 0) this.partitionStates.delete(id.topic);
+      revs.set(id.partition, e.revision);
+    } else {
+      parts?.delete(id.partition);
+      revs?.delete(id.partition);
+      if (parts?.size === 0) this.partitionStates.delete(id.topic);
+      if (revs?.size === 0) this.partitionRevisions.delete(id.topic);
     }
     if (!this.topicRecords.has(id.topic)) return null; // not visible yet, or being deleted
     this.rebuild(id.topic);

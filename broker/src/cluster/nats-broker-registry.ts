@@ -22,9 +22,11 @@ import type { BrokerRegistration } from './types.js';
 export interface NatsBrokerRegistration extends BrokerRegistration {
   /** Random per process start: tells a restarted broker from one that kept running. */
   readonly incarnation: string;
+  /** Set by controlled shutdown: the controller moves leaderships away and drops it from ISRs. */
+  readonly shuttingDown?: boolean;
 }
 
-export const NatsBrokerRegistrationSchema = BrokerRegistrationSchema.extend({ incarnation: z.string().min(1) });
+export const NatsBrokerRegistrationSchema = BrokerRegistrationSchema.extend({ incarnation: z.string().min(1), shuttingDown: z.boolean().optional() });
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 6000;
 
@@ -67,6 +69,7 @@ export class NatsBrokerRegistry implements BrokerRegistry {
   private pollTimer: NodeJS.Timeout | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
   private heartbeating = false;
+  private shuttingDown = false;
   private polling: Promise<void> | null = null;
   private closed = false;
 
@@ -133,6 +136,20 @@ export class NatsBrokerRegistry implements BrokerRegistry {
     return () => this.sessionListeners.delete(listener);
   }
 
+  /**
+   * Controlled shutdown: re-put our registration with shuttingDown=true (kept by every later
+   * heartbeat) so the controller moves our leaderships away. Resolves once NATS has it.
+   */
+  async markShuttingDown(): Promise<void> {
+    this.shuttingDown = true;
+    for (let i = 0; i < 3; i++) {
+      // A heartbeat already in flight may carry the old flag: wait for it, then put ours.
+      while (this.heartbeating) await new Promise((r) => setTimeout(r, 10));
+      if (await this.heartbeat()) break;
+    }
+    await this.poll();
+  }
+
   /** Re-read the live set now (tests, or after learning of a change out of band). */
   refresh(): Promise<void> {
     return this.poll();
@@ -156,7 +173,7 @@ export class NatsBrokerRegistry implements BrokerRegistry {
     this.heartbeating = true;
     const sentAt = performance.now();
     try {
-      const reg: NatsBrokerRegistration = { id: self.id, host: self.host, port: self.port, rack: self.rack, incarnation: this.incarnation };
+      const reg: NatsBrokerRegistration = { id: self.id, host: self.host, port: self.port, rack: self.rack, incarnation: this.incarnation, ...(this.shuttingDown ? { shuttingDown: true } : {}) };
       await this.kv.put(String(self.id), encodeValue(reg));
       if (this.closed) return false;
       // Margin for timers firing late: we must give up before anyone could see us expire.

@@ -89,7 +89,25 @@ export interface MetadataImage {
   broker(id: number): BrokerRegistration | undefined;
   /** Broker-level dynamic config overrides (AlterConfigs on a BROKER resource). */
   brokerConfigs(): Readonly<Record<string, string>>;
+  /**
+   * The store revision of `partitions.<topic>.<p>` as this image last applied it (the CAS
+   * token for PartitionStateWriter / the controller); undefined if the partition is unknown.
+   */
+  partitionRevision(topic: string, partition: number): number | undefined;
   onChange(listener: (delta: MetadataDelta) => void): () => void;
+}
+
+/**
+ * This broker's standing in the cluster (docs/cluster-contract.md, Liveness). In cluster mode
+ * it is the NATS broker registry session: false once this broker cannot have refreshed its
+ * registration within broker.session.timeout.ms, when the others may have dropped it; a
+ * broker must not act as a partition leader (accept produce, change ISRs) while it is false.
+ * A single broker (--metadata local) is always valid.
+ */
+export interface ClusterMembership {
+  isSessionValid(): boolean;
+  /** Called with false when the session lapses and with true when it is restored. */
+  onSessionChange(listener: (valid: boolean) => void): () => void;
 }
 
 /** Errors the controller reports per topic; the handler maps them to Kafka error codes. */
@@ -104,7 +122,14 @@ export type ControllerErrorKind =
   | 'INVALID_REQUEST'
   | 'POLICY_VIOLATION'
   | 'TOPIC_AUTHORIZATION_FAILED'
-  | 'TOPIC_DELETION_DISABLED';
+  | 'TOPIC_DELETION_DISABLED'
+  // Cluster mode (reassignment, leader election, forwarding to the active controller).
+  | 'NOT_CONTROLLER'
+  | 'REQUEST_TIMED_OUT'
+  | 'NO_REASSIGNMENT_IN_PROGRESS'
+  | 'PREFERRED_LEADER_NOT_AVAILABLE'
+  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+  | 'ELECTION_NOT_NEEDED';
 
 export class ControllerError extends Error {
   constructor(
@@ -140,4 +165,33 @@ export interface Controller {
   alterBrokerConfigs(ops: readonly ConfigOp[], replace: boolean, validateOnly: boolean): Promise<void>;
   /** Allocate a producer id (InitProducerId), unique across restarts and brokers. */
   allocateProducerId(): Promise<number>;
+  /** AlterPartitionReassignments: replicas = target, or null to cancel. One result per item. */
+  alterPartitionReassignments(items: readonly ReassignmentRequest[]): Promise<PartitionResult[]>;
+  /** Ongoing reassignments (all when `filter` is null), read from this broker's image. */
+  listPartitionReassignments(filter: readonly TopicPartitionRef[] | null): PartitionReassignmentView[];
+  /** ElectLeaders; `partitions` null = every partition (preferred election only). */
+  electLeaders(type: ElectionType, partitions: readonly TopicPartitionRef[] | null): Promise<PartitionResult[]>;
 }
+
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface ReassignmentRequest extends TopicPartitionRef {
+  /** Target replica list (first = preferred leader), or null to cancel an ongoing reassignment. */
+  readonly replicas: readonly number[] | null;
+}
+
+export interface PartitionResult extends TopicPartitionRef {
+  /** null = success. */
+  readonly error: { readonly kind: ControllerErrorKind; readonly message: string } | null;
+}
+
+export interface PartitionReassignmentView extends TopicPartitionRef {
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
+}
+
+export type ElectionType = 'preferred' | 'unclean';

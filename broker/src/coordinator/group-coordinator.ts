@@ -42,6 +42,18 @@ import {
   type TimerHandle,
 } from './types.js';
 
+/** A group served here, as metrics and the HTTP views show it (plain data, no Buffers). */
+export interface GroupSummary {
+  readonly groupId: string;
+  readonly state: string;
+  readonly protocolType: string | null;
+  /** The chosen assignor; null unless Stable or CompletingRebalance. */
+  readonly protocol: string | null;
+  readonly generationId: number;
+  readonly members: readonly { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string }[];
+  readonly offsets: readonly { topic: string; partition: number; committedOffset: number }[];
+}
+
 export interface GroupCoordinatorDeps {
   port: OffsetsTopicPort;
   config?: Partial<GroupCoordinatorConfig>;
@@ -285,6 +297,37 @@ export class GroupCoordinator {
 
   groupLag(groupId: string): GroupLag | undefined {
     return groupLag(this.core, this.endOffsets, groupId);
+  }
+
+  /**
+   * Every group served here (partition loaded and owned), read synchronously: metrics and
+   * the HTTP views call this on each scrape, and all of it is already in memory.
+   */
+  groupSummaries(): GroupSummary[] {
+    const out: GroupSummary[] = [];
+    for (const g of this.core.groups.values()) {
+      if (!this.core.ownedPartitions.has(this.core.partitionOf(g.groupId))) continue;
+      const assigned = g.is(GroupState.Stable) || g.is(GroupState.CompletingRebalance);
+      const offsets: { topic: string; partition: number; committedOffset: number }[] = [];
+      for (const [topic, byPartition] of committedOffsets(this.core, g.groupId) ?? []) {
+        for (const [partition, o] of byPartition) offsets.push({ topic, partition, committedOffset: o.offset });
+      }
+      out.push({
+        groupId: g.groupId,
+        state: g.state,
+        protocolType: g.protocolType,
+        protocol: assigned ? g.protocolName : null,
+        generationId: g.generationId,
+        members: [...g.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost })),
+        offsets,
+      });
+    }
+    return out;
+  }
+
+  /** __consumer_offsets partitions led here whose groups are still loading (readiness). */
+  loadingPartitionIds(): number[] {
+    return [...this.core.loadingPartitions];
   }
 
   /** Ids of the groups served here (for metrics). */

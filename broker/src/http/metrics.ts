@@ -56,12 +56,18 @@ function errorCodeLabel(code: number): string {
 export interface BrokerEventHooks {
   onConnectionOpened(): void;
   onConnectionClosed(): void;
-  observeRequest(apiName: string, errorCodes: Iterable<number>, queueSeconds: number, totalSeconds: number): void;
+  observeRequest(apiName: string, errorCodes: ErrorCodes, queueSeconds: number, totalSeconds: number): void;
   onBytesIn(topic: string, bytes: number, records: number): void;
   onBytesOut(topic: string, bytes: number, records: number): void;
   observeFlush(seconds: number): void;
   onIsrChange(change: IsrChange): void;
 }
+
+/**
+ * Error codes of one response: one entry per occurrence, or (what the dispatcher sends, so a
+ * 1000-partition response costs one counter update per distinct code) code -> occurrences.
+ */
+export type ErrorCodes = Iterable<number> | ReadonlyMap<number, number>;
 
 export class BrokerMetrics implements BrokerEventHooks {
   /** Event metrics and the runtime ones. */
@@ -148,10 +154,14 @@ export class BrokerMetrics implements BrokerEventHooks {
    * One Kafka request done. `errorCodes`: every error code in the response (top level and
    * per topic/partition, 0 included), as Kafka's ErrorsPerSec counts them.
    */
-  observeRequest(apiName: string, errorCodes: Iterable<number>, queueSeconds: number, totalSeconds: number): void {
+  observeRequest(apiName: string, errorCodes: ErrorCodes, queueSeconds: number, totalSeconds: number): void {
     const api = apiLabel(apiName);
     this.requests.inc({ api });
-    for (const code of errorCodes) this.requestErrors.inc({ api, error_code: errorCodeLabel(code) });
+    if (errorCodes instanceof Map) {
+      for (const [code, n] of errorCodes as ReadonlyMap<number, number>) this.requestErrors.inc({ api, error_code: errorCodeLabel(code) }, n);
+    } else {
+      for (const code of errorCodes as Iterable<number>) this.requestErrors.inc({ api, error_code: errorCodeLabel(code) });
+    }
     if (queueSeconds >= 0) this.requestQueueTime.observe({ api }, queueSeconds);
     if (totalSeconds >= 0) this.requestTotalTime.observe({ api }, totalSeconds);
   }

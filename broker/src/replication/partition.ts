@@ -1,8 +1,9 @@
 /**
  * One partition replica hosted by this broker. As leader it validates and appends produced
  * batches (headers only: CRC, sizes, idempotent-producer sequence), stamps LogAppendTime and
- * the leader epoch in place, and keeps the high watermark. On a single broker the ISR is
- * this broker alone, so HW follows LEO; the HW rule itself lives in high-watermark.ts.
+ * the leader epoch in place, tracks its followers (leader-state.ts) and keeps the high
+ * watermark. As follower it appends the leader's batches as they are and truncates divergent
+ * history. Role comes from the metadata's leader and leader epoch (applyState).
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { OFF_BASE_OFFSET } from '../protocol/records/batch-header.js';
@@ -12,11 +13,14 @@ import {
   validateRecordBatches,
   type BatchSummary,
 } from '../protocol/records/batch-validation.js';
+import type { PartitionState } from '../cluster/types.js';
 import { OffsetOutOfRangeError, type PartitionLog } from '../storage/types.js';
-import { nextHighWatermark } from './high-watermark.js';
+import { CommitTracker, wholeBatches } from './commit-tracker.js';
+import { isReplicated } from './high-watermark.js';
+import { LeaderState } from './leader-state.js';
 import { PartitionError, type PartitionErrorKind } from './errors.js';
 import { ProducerStateTable, type ProducerBatch } from './producer-state.js';
-import { scanTail } from './producer-state-loader.js';
+import { forEachProducerBatch, scanTail } from './producer-state-loader.js';
 import type { AppendOutcome, FetchData, PartitionReplica } from './types.js';
 
 export type { AppendOutcome, FetchData } from './types.js';
@@ -37,9 +41,15 @@ export interface PartitionOptions {
   readonly leaderId: number;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
+  /** The replica set (default: the ISR). More than one replica means followers are tracked. */
+  readonly replicas?: readonly number[];
   readonly config: AppendConfig;
   /** Called after every append (wakes delayed fetches / produces). */
   readonly onAppend?: (p: Partition, bytes: number) => void;
+  /** Called when the HW moves (wakes acks=all produces and consumer long polls). */
+  readonly onHighWatermark?: (p: Partition) => void;
+  /** False while this broker may not act as a leader (registry session lapsed). */
+  readonly canLead?: () => boolean;
   readonly now?: () => number;
 }
 
@@ -50,6 +60,9 @@ const VALIDATION_KINDS: ReadonlyMap<number, PartitionErrorKind> = new Map([
   [ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'UNSUPPORTED_COMPRESSION_TYPE'],
 ]);
 
+/** acks=all progress of one produce (Kafka's checkEnoughReplicasReachOffset). */
+export type AckState = 'pending' | 'completed' | 'NOT_LEADER_OR_FOLLOWER' | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+
 export class Partition implements PartitionReplica {
   readonly topic: string;
   readonly partition: number;
@@ -58,12 +71,20 @@ export class Partition implements PartitionReplica {
   private leaderIdValue: number;
   private leaderEpochValue: number;
   private isrValue: readonly number[];
+  private replicasValue: readonly number[];
+  /** Partition epoch of the state last applied (stale metadata after our own ISR write is ignored). */
+  private partitionEpochValue = -1;
   private hw: number;
+  /** Set while leading: follower LEOs, ISR in flight, epoch start. */
+  private leaderState: LeaderState | null = null;
   /** Bytes appended since load; delayed fetches diff it to count new data cheaply. */
   private appendedBytes = 0;
+  private readonly commits = new CommitTracker();
   config: AppendConfig;
-  readonly producers = new ProducerStateTable();
+  producers = new ProducerStateTable();
   private readonly onAppend: (p: Partition, bytes: number) => void;
+  private readonly onHighWatermark: (p: Partition) => void;
+  private readonly canLead: () => boolean;
   private readonly now: () => number;
 
   constructor(opts: PartitionOptions) {
@@ -74,11 +95,18 @@ export class Partition implements PartitionReplica {
     this.leaderIdValue = opts.leaderId;
     this.leaderEpochValue = opts.leaderEpoch;
     this.isrValue = opts.isr;
+    this.replicasValue = opts.replicas ?? opts.isr;
     this.config = opts.config;
     this.onAppend = opts.onAppend ?? (() => {});
+    this.onHighWatermark = opts.onHighWatermark ?? (() => {});
+    this.canLead = opts.canLead ?? (() => true);
     this.now = opts.now ?? Date.now;
-    // Everything recovered locally is committed while we are the only ISR member.
-    this.hw = this.log.logEndOffset;
+    // Alone, everything recovered locally is committed. Replicated, only what was committed
+    // before the restart (the checkpointed HW) is known to be; the rest waits for the ISR.
+    const leo = this.log.logEndOffset;
+    this.hw = this.replicasValue.length <= 1 ? leo : Math.min(leo, Math.max(this.log.checkpointedHighWatermark, this.log.logStartOffset));
+    this.commits.reset(this.appendedBytes);
+    if (this.leaderIdValue === this.localBrokerId) this.startLeading();
   }
 
   get leaderEpoch(): number {
@@ -88,10 +116,18 @@ export class Partition implements PartitionReplica {
     return this.leaderIdValue;
   }
   get isr(): readonly number[] {
-    return this.isrValue;
+    return this.leaderState?.isr ?? this.isrValue;
   }
-  get isLeader(): boolean {
+  get replicas(): readonly number[] {
+    return this.replicasValue;
+  }
+  /** Leader by the metadata, whatever the session (leadership events follow this). */
+  get isLeaderRole(): boolean {
     return this.leaderIdValue === this.localBrokerId;
+  }
+  /** Leader and allowed to act as one: serves produce, consumer fetches, ISR changes. */
+  get isLeader(): boolean {
+    return this.isLeaderRole && this.canLead();
   }
   get highWatermark(): number {
     return this.hw;
@@ -105,12 +141,58 @@ export class Partition implements PartitionReplica {
   get bytesAppended(): number {
     return this.appendedBytes;
   }
+  get bytesCommitted(): number {
+    return this.commits.committedBytes;
+  }
+  /** The leader's follower tracking (null when not leading). */
+  get leading(): LeaderState | null {
+    return this.leaderState;
+  }
 
-  /** Apply a new PartitionState from the metadata image. */
+  /**
+   * Apply a PartitionState from the metadata image. Returns what changed for this broker:
+   * a new leader epoch means a new role (the caller starts or stops fetching).
+   */
+  applyState(state: PartitionState): 'role' | 'isr' | 'none' {
+    const newEpoch = state.leaderEpoch !== this.leaderEpochValue || state.leader !== this.leaderIdValue;
+    if (!newEpoch && state.partitionEpoch < this.partitionEpochValue) return 'none'; // older than what we wrote
+    // Invariant 4: leader epochs only increase; an older state is stale news, never applied.
+    if (state.leaderEpoch < this.leaderEpochValue) return 'none';
+    this.partitionEpochValue = state.partitionEpoch;
+    this.replicasValue = state.replicas;
+    this.isrValue = state.isr;
+    if (newEpoch) {
+      this.leaderIdValue = state.leader;
+      this.leaderEpochValue = state.leaderEpoch;
+      this.leaderState = null;
+      if (this.isLeaderRole) this.startLeading();
+      return 'role';
+    }
+    this.leaderState?.applyMetadata(state.replicas, state.isr, this.now());
+    this.maybeAdvanceHighWatermark();
+    return 'isr';
+  }
+
+  /** Back-compat for callers that only know leader, epoch and ISR. */
   updateState(leaderId: number, leaderEpoch: number, isr: readonly number[]): void {
-    this.leaderIdValue = leaderId;
-    this.leaderEpochValue = leaderEpoch;
-    this.isrValue = isr;
+    this.applyState({
+      topic: this.topic,
+      partition: this.partition,
+      replicas: this.replicasValue,
+      leader: leaderId,
+      leaderEpoch,
+      isr,
+      partitionEpoch: this.partitionEpochValue + 1,
+      addingReplicas: [],
+      removingReplicas: [],
+    });
+  }
+
+  /** Become leader at the current epoch: record the epoch's start and reset follower state. */
+  private startLeading(): void {
+    const leo = this.log.logEndOffset;
+    this.log.epochs.assign(this.leaderEpochValue, leo);
+    this.leaderState = new LeaderState(this.localBrokerId, this.leaderEpochValue, leo, this.replicasValue, this.isrValue, this.now());
     this.maybeAdvanceHighWatermark();
   }
 
@@ -127,8 +209,8 @@ export class Partition implements PartitionReplica {
   appendAsLeader(records: Buffer, requiredAcks: number): AppendOutcome {
     if (!this.isLeader) throw new PartitionError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localBrokerId} does not lead ${this.topic}-${this.partition}`);
     // Invariant 3: refuse acks=all before appending when the ISR is too small.
-    if (requiredAcks === -1 && this.isrValue.length < this.config.minInsyncReplicas) {
-      throw new PartitionError('NOT_ENOUGH_REPLICAS', `ISR ${this.isrValue.length} < min.insync.replicas ${this.config.minInsyncReplicas}`);
+    if (requiredAcks === -1 && this.isr.length < this.config.minInsyncReplicas) {
+      throw new PartitionError('NOT_ENOUGH_REPLICAS', `ISR ${this.isr.length} < min.insync.replicas ${this.config.minInsyncReplicas}`);
     }
     const batches = this.validate(records);
     const dup = this.checkProducers(batches);
@@ -152,9 +234,7 @@ export class Partition implements PartitionReplica {
       const base = Number(records.readBigInt64BE(b.position + OFF_BASE_OFFSET));
       this.producers.record(b, base, logAppendTime, now);
     }
-    this.appendedBytes += result.bytes;
-    this.maybeAdvanceHighWatermark();
-    this.onAppend(this, result.bytes);
+    this.afterAppend(result.lastOffset, result.bytes);
     return {
       firstOffset: result.firstOffset,
       lastOffset: result.lastOffset,
@@ -164,10 +244,80 @@ export class Partition implements PartitionReplica {
     };
   }
 
+  /**
+   * A follower copies its leader's batches as they are (offsets, epochs, timestamps). CRCs are
+   * checked (invariant 5: never keep data that failed its CRC) and offsets must continue the
+   * log exactly (invariant 1); a trailing partial batch is left for the next fetch.
+   */
+  appendAsFollower(records: Buffer, leaderHighWatermark: number, leaderLogStartOffset: number): number {
+    if (this.isLeaderRole) throw new Error(`${this.topic}-${this.partition}: appendAsFollower on the leader`);
+    const whole = wholeBatches(records, this.log.logEndOffset);
+    let bytes = 0;
+    if (whole.length > 0) {
+      const result = this.log.appendWithOffsets(whole);
+      const now = this.now();
+      forEachProducerBatch(whole, (b, base, appendTime) => this.producers.record(b, base, appendTime, now));
+      this.afterAppend(result.lastOffset, result.bytes);
+      bytes = result.bytes;
+    }
+    if (leaderLogStartOffset > this.log.logStartOffset) this.log.advanceLogStartOffset(Math.min(leaderLogStartOffset, this.log.logEndOffset));
+    // A follower's HW is the leader's, capped by what it holds (it may move back after a leader change).
+    const hw = Math.max(Math.min(leaderHighWatermark, this.log.logEndOffset), 0);
+    if (hw !== this.hw) this.setHighWatermark(hw);
+    return bytes;
+  }
+
+  /** Follower truncation (divergent history or a leader's reset); rebuilds producer state. */
+  truncateTo(offset: number): void {
+    if (this.isLeaderRole) throw new Error(`${this.topic}-${this.partition}: a leader never truncates`);
+    if (offset >= this.log.logEndOffset) return;
+    this.log.truncateTo(offset);
+    this.afterTruncate();
+  }
+
+  truncateFullyAndStartAt(offset: number): void {
+    if (this.isLeaderRole) throw new Error(`${this.topic}-${this.partition}: a leader never truncates`);
+    this.log.truncateFullyAndStartAt(offset);
+    this.afterTruncate();
+  }
+
+  private afterTruncate(): void {
+    this.producers = new ProducerStateTable();
+    this.loadProducerState();
+    if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+    if (this.hw < this.log.logStartOffset) this.hw = this.log.logStartOffset;
+    this.commits.reset(this.appendedBytes);
+  }
+
   /** Whole batches from `offset`, never at or past HW (invariant 2). Throws OffsetOutOfRangeError. */
   read(offset: number, maxBytes: number, minOneBatch: boolean, pooled = false): FetchData {
     const r = this.log.read(offset, maxBytes, this.hw, minOneBatch, pooled);
     return { chunks: r.chunks, bytes: r.bytes, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+  }
+
+  /** A follower's fetch: everything up to the LEO, not just the HW. */
+  readForFollower(offset: number, maxBytes: number, minOneBatch: boolean, pooled = false): FetchData {
+    const r = this.log.read(offset, maxBytes, this.log.logEndOffset, minOneBatch, pooled);
+    return { chunks: r.chunks, bytes: r.bytes, highWatermark: this.hw, logStartOffset: this.log.logStartOffset, logEndOffset: this.log.logEndOffset };
+  }
+
+  /**
+   * The leader learns follower `replicaId`'s LEO from its fetch offset. Returns false when
+   * that broker is not a replica. May move the HW; the caller then proposes ISR changes.
+   */
+  recordFollowerFetch(replicaId: number, fetchOffset: number): boolean {
+    const ls = this.leaderState;
+    if (ls === null) return false;
+    if (!ls.recordFetch(replicaId, fetchOffset, this.log.logEndOffset, this.now())) return false;
+    this.maybeAdvanceHighWatermark();
+    return true;
+  }
+
+  /** acks=all: has the HW passed `lastOffset`, and with enough replicas in the ISR? */
+  ackState(lastOffset: number): AckState {
+    if (!this.isLeaderRole) return 'NOT_LEADER_OR_FOLLOWER';
+    if (!isReplicated(this.hw, lastOffset)) return 'pending';
+    return this.isr.length < this.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : 'completed';
   }
 
   deleteRecordsBefore(offset: number): number {
@@ -177,10 +327,27 @@ export class Partition implements PartitionReplica {
     return this.log.logStartOffset;
   }
 
-  private maybeAdvanceHighWatermark(): void {
-    // Single broker: no follower LEOs are tracked yet; the replication issue passes them here.
-    if (this.isLeader) this.hw = nextHighWatermark(this.hw, this.log.logEndOffset, []);
-    else this.hw = Math.min(this.hw, this.log.logEndOffset);
+  private afterAppend(lastOffset: number, bytes: number): void {
+    this.appendedBytes += bytes;
+    this.commits.appended(lastOffset + 1, this.appendedBytes);
+    this.maybeAdvanceHighWatermark();
+    this.onAppend(this, bytes);
+  }
+
+  /** Leader: HW from the ISR's LEOs (never down). Follower: only ever capped at the LEO. */
+  maybeAdvanceHighWatermark(): void {
+    const ls = this.leaderState;
+    const next = ls !== null ? ls.highWatermark(this.hw, this.log.logEndOffset) : Math.min(this.hw, this.log.logEndOffset);
+    if (next !== this.hw) this.setHighWatermark(next);
+  }
+
+  private setHighWatermark(next: number): void {
+    // Invariant 2, asserted: a leader's HW never moves back, and never past its LEO.
+    if (this.leaderState !== null && next < this.hw) throw new Error(`${this.topic}-${this.partition}: leader HW would decrease ${this.hw} -> ${next}`);
+    if (next > this.log.logEndOffset) throw new Error(`${this.topic}-${this.partition}: HW ${next} beyond LEO ${this.log.logEndOffset}`);
+    this.hw = next;
+    this.commits.committed(next);
+    this.onHighWatermark(this);
   }
 
   private validate(records: Buffer): BatchSummary[] {

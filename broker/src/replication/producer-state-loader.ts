@@ -36,28 +36,40 @@ export function scanTail(
     if (r.bytes === 0) break;
     let next = offset;
     for (const chunk of r.chunks) {
-      let pos = 0;
-      while (pos + BATCH_HEADER_SIZE <= chunk.length) {
-        const size = batchSizeAt(chunk, pos);
-        if (size < BATCH_HEADER_SIZE || pos + size > chunk.length) break;
-        const base = baseOffsetAt(chunk, pos);
-        const lastOffsetDelta = lastOffsetDeltaAt(chunk, pos);
-        const producerId = producerIdAt(chunk, pos);
-        if (producerId >= 0) {
-          const appendTime = (attributesAt(chunk, pos) & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? maxTimestampAt(chunk, pos) : -1;
-          onBatch(
-            { producerId, producerEpoch: producerEpochAt(chunk, pos), baseSequence: baseSequenceAt(chunk, pos), lastOffsetDelta },
-            base,
-            appendTime,
-          );
-        }
-        seen++;
-        next = Math.max(next, base + lastOffsetDelta + 1);
-        pos += size;
-      }
+      const n = forEachProducerBatch(chunk, (b, base, appendTime) => onBatch(b, base, appendTime));
+      seen += n.batches;
+      next = Math.max(next, n.nextOffset);
     }
     if (next <= offset) break; // no progress: stop rather than loop
     offset = next;
   }
   return seen;
+}
+
+/**
+ * Walks whole batch headers in `chunk` (a trailing partial batch is ignored), calling
+ * `onBatch` for those with a producer id. Header reads only, no record decoding.
+ */
+export function forEachProducerBatch(
+  chunk: Buffer,
+  onBatch: (b: ProducerBatch, baseOffset: number, appendTime: number) => void,
+): { batches: number; nextOffset: number } {
+  let pos = 0;
+  let batches = 0;
+  let nextOffset = -1;
+  while (pos + BATCH_HEADER_SIZE <= chunk.length) {
+    const size = batchSizeAt(chunk, pos);
+    if (size < BATCH_HEADER_SIZE || pos + size > chunk.length) break;
+    const base = baseOffsetAt(chunk, pos);
+    const lastOffsetDelta = lastOffsetDeltaAt(chunk, pos);
+    const producerId = producerIdAt(chunk, pos);
+    if (producerId >= 0) {
+      const appendTime = (attributesAt(chunk, pos) & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? maxTimestampAt(chunk, pos) : -1;
+      onBatch({ producerId, producerEpoch: producerEpochAt(chunk, pos), baseSequence: baseSequenceAt(chunk, pos), lastOffsetDelta }, base, appendTime);
+    }
+    batches++;
+    nextOffset = Math.max(nextOffset, base + lastOffsetDelta + 1);
+    pos += size;
+  }
+  return { batches, nextOffset };
 }

@@ -26,12 +26,17 @@ export interface PartitionReplica {
   readonly log: PartitionLog;
   readonly leaderEpoch: number;
   readonly leaderId: number;
+  /** Leader per the metadata and allowed to act as one (the broker's registry session is valid). */
   readonly isLeader: boolean;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  /** Bytes appended since this replica was loaded (monotonic; delayed fetches diff it). */
+  /** Bytes appended since this replica was loaded (monotonic; follower long polls diff it). */
   readonly bytesAppended: number;
+  /** Appended bytes now below the HW (monotonic; consumer long polls diff it). */
+  readonly bytesCommitted: number;
   /**
    * Validate and append produced batches (patched in place). Throws PartitionError
    * (replication/errors.ts). A duplicate idempotent batch returns its original offsets.
@@ -40,6 +45,8 @@ export interface PartitionReplica {
   /** Whole stored batches from `offset`, below the HW. Throws OffsetOutOfRangeError. */
   /** `pooled`: see PartitionLog.read (Fetch handler only). */
   read(offset: number, maxBytes: number, minOneBatch: boolean, pooled?: boolean): FetchData;
+  /** A follower's fetch on the leader: whole batches up to the LEO (not the HW). */
+  readForFollower(offset: number, maxBytes: number, minOneBatch: boolean, pooled?: boolean): FetchData;
   /**
    * DeleteRecords: move the log start offset to `offset` (-1 = high watermark).
    * Returns the new low watermark. Throws OffsetOutOfRangeError beyond the high watermark.
@@ -49,16 +56,28 @@ export interface PartitionReplica {
 
 export type DelayedOutcome = 'completed' | 'expired' | 'shutdown';
 
+/**
+ * How an acks=all wait ended: 'completed' (HW passed the batch with enough ISR members),
+ * 'expired' (REQUEST_TIMED_OUT), 'shutdown', or the Kafka error the producer gets.
+ */
+export type ReplicationOutcome = DelayedOutcome | 'NOT_LEADER_OR_FOLLOWER' | 'NOT_ENOUGH_REPLICAS_AFTER_APPEND';
+
 export interface ReplicaManager {
   partition(topic: string, partition: number): PartitionReplica | undefined;
   /**
    * acks=all: resolves once the HW passes `lastOffset` ('completed'), or on timeout. With an
    * ISR of one this completes at once, through the same path the replicated case uses.
    */
-  waitForReplication(replica: PartitionReplica, lastOffset: number, timeoutMs: number): Promise<DelayedOutcome>;
+  waitForReplication(replica: PartitionReplica, lastOffset: number, timeoutMs: number): Promise<ReplicationOutcome>;
   /**
-   * Long-poll fetch: resolves once at least `bytesNeeded` new bytes were appended to any of
-   * `replicas` since the call, or after `maxWaitMs`.
+   * Long-poll fetch: resolves once at least `bytesNeeded` new bytes became readable in any of
+   * `replicas` since the call (below the HW for consumers, appended for a follower), or after
+   * `maxWaitMs`.
    */
-  waitForData(replicas: readonly PartitionReplica[], bytesNeeded: number, maxWaitMs: number): Promise<DelayedOutcome>;
+  waitForData(replicas: readonly PartitionReplica[], bytesNeeded: number, maxWaitMs: number, follower?: boolean): Promise<DelayedOutcome>;
+  /**
+   * Leader side of a follower's Fetch: its fetch offset is its LEO, which may move the HW and
+   * the ISR. False when `followerId` is not a replica of the partition.
+   */
+  recordFollowerFetch(replica: PartitionReplica, followerId: number, fetchOffset: number): boolean;
 }

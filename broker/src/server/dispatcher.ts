@@ -18,6 +18,7 @@ import type { ApiDefinition } from '../protocol/schema-types.js';
 import { inVersionRange } from '../protocol/versions.js';
 import type { ApiHandler, BrokerServices, RequestContext } from './handlers/types.js';
 import { ApiVersions } from '../protocol/messages/api-versions.js';
+import { countErrorCodes, type BrokerEvents } from './events.js';
 
 /** The connection must be closed; `reason` is logged. */
 export class CloseConnection extends Error {
@@ -34,10 +35,32 @@ export class Dispatcher {
     private readonly handlers: HandlerRegistry,
     private readonly services: BrokerServices,
     private readonly logger: Logger,
+    /** Request metrics; absent in tests that do not care. */
+    private readonly events: BrokerEvents | null = null,
   ) {}
 
-  /** Returns the response bytes (size prefix included) or null when there is no response. */
-  async dispatch(frame: Buffer, connectionId: string): Promise<WriterOutput | null> {
+  /** Reused per request (observeRequest reads it synchronously), so counting allocates nothing. */
+  private readonly errorCounts = new Map<number, number>();
+
+  /**
+   * Report one finished request. Queue time is frame complete -> handler start; total time is
+   * frame complete -> response encoded (what the socket then does is the client's problem).
+   */
+  private observe(apiName: string, receivedAt: number, handlerStartedAt: number, response: unknown, code: number | null): void {
+    if (this.events === null) return;
+    const counts = this.errorCounts;
+    counts.clear();
+    if (code !== null) counts.set(code, 1);
+    else countErrorCodes(response, counts);
+    const now = performance.now();
+    this.events.observeRequest(apiName, counts, (handlerStartedAt - receivedAt) / 1000, (now - receivedAt) / 1000);
+  }
+
+  /**
+   * Returns the response bytes (size prefix included) or null when there is no response.
+   * `receivedAt` (performance.now()) is when the frame was complete; default: now.
+   */
+  async dispatch(frame: Buffer, connectionId: string, receivedAt: number = performance.now()): Promise<WriterOutput | null> {
     const reader = new Reader(frame);
     let header: RequestHeader;
     try {
@@ -48,7 +71,9 @@ export class Dispatcher {
       const peek = frame.length >= 8 ? peekApiKeyVersion(frame) : null;
       const av = this.handlers.get(ApiVersions.apiKey);
       if (peek !== null && av !== undefined && peek.apiKey === ApiVersions.apiKey && peek.apiVersion > av.api.maxVersion) {
-        return this.unsupportedVersion(av.api, { ...peek, clientId: null, headerVersion: 1 });
+        const out = this.unsupportedVersion(av.api, { ...peek, clientId: null, headerVersion: 1 });
+        this.observe(av.api.name, receivedAt, receivedAt, null, ErrorCode.UNSUPPORTED_VERSION);
+        return out;
       }
       throw new CloseConnection(`malformed request header: ${(e as Error).message}`);
     }
@@ -59,7 +84,9 @@ export class Dispatcher {
     const api = handler.api;
     const version = header.apiVersion;
     if (version < api.minVersion || version > api.maxVersion) {
-      return this.unsupportedVersion(api, header);
+      const out = this.unsupportedVersion(api, header);
+      this.observe(api.name, receivedAt, receivedAt, null, ErrorCode.UNSUPPORTED_VERSION);
+      return out;
     }
 
     let request: unknown;
@@ -80,6 +107,7 @@ export class Dispatcher {
       connectionId,
     };
     let response: unknown;
+    const handlerStartedAt = this.events === null ? 0 : performance.now();
     try {
       response = await handler.handle(request, ctx);
     } catch (e) {
@@ -90,10 +118,17 @@ export class Dispatcher {
       }
       const out = this.errorResponse(api, header, code);
       if (out === null) throw new CloseConnection(`${api.name} handler failed: ${(e as Error).message}`);
+      this.observe(api.name, receivedAt, handlerStartedAt, null, code);
       return out;
     }
-    if (response === null) return null;
-    return encodeResponse(api, version, header.correlationId, response);
+    if (response === null) {
+      // acks=0 produce: counted as a request, with no response to take error codes from.
+      this.observe(api.name, receivedAt, handlerStartedAt, null, null);
+      return null;
+    }
+    const encoded = encodeResponse(api, version, header.correlationId, response);
+    this.observe(api.name, receivedAt, handlerStartedAt, response, null);
+    return encoded;
   }
 
   /**

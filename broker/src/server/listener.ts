@@ -7,12 +7,14 @@ import type { Logger } from 'pino';
 import type { HostPort } from '../config.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { Dispatcher } from './dispatcher.js';
+import type { BrokerEvents } from './events.js';
 
 export class KafkaListener {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
   private nextId = 0;
   private dispatcher: Dispatcher | null = null;
+  private events: Pick<BrokerEvents, 'onConnectionOpened' | 'onConnectionClosed'> | null = null;
   /** Sockets accepted before attach(): held unread (node buffers their data). */
   private early: net.Socket[] = [];
 
@@ -32,8 +34,9 @@ export class KafkaListener {
    * Start serving requests. Separate from listen() because the bound port must be known
    * (and registered as the advertised address) before the services exist.
    */
-  attach(dispatcher: Dispatcher): void {
+  attach(dispatcher: Dispatcher, events?: Pick<BrokerEvents, 'onConnectionOpened' | 'onConnectionClosed'>): void {
     this.dispatcher = dispatcher;
+    this.events = events ?? null;
     const early = this.early;
     this.early = [];
     for (const s of early) if (!s.destroyed) this.accept(s);
@@ -80,7 +83,13 @@ export class KafkaListener {
     const id = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}-${this.nextId++}`;
     const conn = new Connection(id, socket, this.dispatcher, this.logger, this.opts);
     this.connections.add(conn);
-    socket.on('close', () => this.connections.delete(conn));
+    // Counted here, where accepted sockets become connections (early ones held unread are not yet).
+    const events = this.events;
+    events?.onConnectionOpened();
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      events?.onConnectionClosed();
+    });
     this.logger.debug({ connectionId: id }, 'connection accepted');
   }
 }

@@ -81,6 +81,7 @@ class ReplicaOffsetsLog implements OffsetsPartitionLog {
     if (outcome === 'expired') throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'group write not replicated in time');
     // The broker is stopping: the coordinator maps this to NOT_COORDINATOR.
     if (outcome === 'shutdown') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'broker shutting down');
+    if (outcome !== 'completed') throw new KafkaError(ErrorCode[outcome], `group write not replicated: ${outcome}`);
     return firstOffset;
   }
 
@@ -102,6 +103,10 @@ class ReplicaOffsetsLog implements OffsetsPartitionLog {
         next = nextOffsetAfter(c, next);
       }
       if (next <= before) return; // no progress: never spin
+      // Reads are synchronous and decoding resolves in microtasks: without a macrotask break a
+      // large partition would replay in one event-loop turn, stalling every connection and
+      // probe (/readyz could not even say it is loading) until done.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -16,6 +16,8 @@ const VERSION = 0;
 export interface PartitionCheckpoint {
   readonly logStartOffset: number;
   readonly recoveryPoint: number;
+  /** The partition's high watermark when written (-1 unknown); an optional third number, older files lack it. */
+  readonly highWatermark?: number;
 }
 
 export function readCheckpoint(dir: string): PartitionCheckpoint | null {
@@ -28,12 +30,12 @@ export function readCheckpoint(dir: string): PartitionCheckpoint | null {
   }
   const lines = text.split('\n');
   const nums = (lines[1] ?? '').trim().split(' ').map(Number);
-  const [lso, rp] = nums;
+  const [lso, rp, hw] = nums;
   if (lines[0] !== String(VERSION) || lso === undefined || rp === undefined || !Number.isSafeInteger(lso) || !Number.isSafeInteger(rp) || lso < 0 || rp < 0) {
     // A garbled checkpoint only costs a full recovery scan; never trust its numbers.
     return null;
   }
-  return { logStartOffset: lso, recoveryPoint: rp };
+  return { logStartOffset: lso, recoveryPoint: rp, highWatermark: hw !== undefined && Number.isSafeInteger(hw) && hw >= 0 ? hw : -1 };
 }
 
 export function writeCheckpoint(dir: string, cp: PartitionCheckpoint): void {
@@ -41,7 +43,8 @@ export function writeCheckpoint(dir: string, cp: PartitionCheckpoint): void {
   const tmp = file + '.tmp';
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, `${VERSION}\n${cp.logStartOffset} ${cp.recoveryPoint}\n`);
+    const hw = cp.highWatermark !== undefined && cp.highWatermark >= 0 ? ` ${cp.highWatermark}` : '';
+    fs.writeSync(fd, `${VERSION}\n${cp.logStartOffset} ${cp.recoveryPoint}${hw}\n`);
     fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -41,6 +41,8 @@ export interface LogManagerOptions {
   readonly flushRolledIntervalMs?: number;
   /** Highest offset retention may delete up to (the high watermark); default: no bound. */
   readonly retentionUpperBound?: (topic: string, partition: number) => number;
+  /** Told how long each log's flush (fdatasync) took, in seconds (the flush-latency metric). */
+  readonly onFlush?: (seconds: number) => void;
 }
 
 export interface ManagedLog {
@@ -214,7 +216,9 @@ export class LogManager {
         if (this.closed) return;
         if (!e.log.hasUnflushedRolledSegments) continue;
         try {
+          const started = performance.now();
           await e.log.flushRolledSegments();
+          this.opts.onFlush?.((performance.now() - started) / 1000);
         } catch (err) {
           this.logger.error({ err, topic: e.topic, partition: e.partition }, 'flushing rolled segments failed');
         }
@@ -227,7 +231,12 @@ export class LogManager {
   }
 
   flushAll(): void {
-    for (const e of this.logs.values()) e.log.flush();
+    const onFlush = this.opts.onFlush;
+    for (const e of this.logs.values()) {
+      const started = onFlush === undefined ? 0 : performance.now();
+      e.log.flush();
+      onFlush?.((performance.now() - started) / 1000);
+    }
   }
 
   /** Flush and close every log, then write the clean-shutdown marker. */

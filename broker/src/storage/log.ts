@@ -10,11 +10,13 @@ import {
   batchSizeAt,
   lastOffsetDeltaAt,
   maxTimestampAt,
+  partitionLeaderEpochAt,
   writeBaseOffset,
 } from '../protocol/records/batch-header.js';
 import { parseHeader } from './batch-scan.js';
 import { findBatchByTimestamp, findMaxTimestampBatch, readBatches } from './log-read.js';
 import { writeCheckpoint } from './checkpoint.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { ReadPositionCache } from './read-cache.js';
 import { LogSegment, type StorageResources } from './segment.js';
 import {
@@ -57,6 +59,10 @@ export class Log implements PartitionLog {
   private truncations = 0;
   /** Clock for segment.ms; tests may replace it. */
   now: () => number = Date.now;
+  /** The leader-epoch checkpoint, truncated along with the log. */
+  readonly epochs: LeaderEpochCache;
+  /** Last high watermark handed to checkpointHighWatermark (written with the checkpoint). */
+  private hwCheckpoint: number;
 
   constructor(
     readonly dir: string,
@@ -66,6 +72,7 @@ export class Log implements PartitionLog {
     logStartOffset: number,
     recoveryPoint: number,
     private readonly logger?: Logger,
+    highWatermark?: number,
   ) {
     const active = segments[segments.length - 1];
     if (active === undefined) throw new Error('a log needs at least one segment');
@@ -73,6 +80,28 @@ export class Log implements PartitionLog {
     this.lso = logStartOffset;
     this.recoveryPoint = Math.min(recoveryPoint, this.leo);
     this.totalBytes = segments.reduce((n, s) => n + s.size, 0);
+    this.hwCheckpoint = Math.min(highWatermark ?? -1, this.leo);
+    // Recovery may have cut the tail, retention the head: the epoch entries follow the log.
+    this.epochs = LeaderEpochCache.load(dir);
+    this.epochs.truncateFromEnd(this.leo);
+    this.epochs.truncateFromStart(this.lso);
+  }
+
+  /** The high watermark recorded at the last checkpoint (-1 if none); a lower bound after a crash. */
+  get checkpointedHighWatermark(): number {
+    return this.hwCheckpoint;
+  }
+
+  /**
+   * Remember the partition's high watermark so a restart does not start from zero (Kafka's
+   * replication-offset-checkpoint). Written at once only when `persist`; otherwise with the
+   * next checkpoint write. A stale value is safe: it is only ever lower.
+   */
+  checkpointHighWatermark(hw: number, persist: boolean): void {
+    const v = Math.min(hw, this.leo);
+    if (v === this.hwCheckpoint) return;
+    this.hwCheckpoint = v;
+    if (persist && !this.closed) this.writeCheckpoint();
   }
 
   get logStartOffset(): number {
@@ -120,6 +149,9 @@ export class Log implements PartitionLog {
     let next = this.leo;
     let count = 0;
     let maxTs = -1;
+    // New leader epochs begin in this append at most a few times: (epoch, first offset).
+    let epochStarts: { epoch: number; offset: number }[] | null = null;
+    let lastEpoch = this.epochs.latestEpoch;
     while (pos < len) {
       if (len - pos < BATCH_HEADER_SIZE) throw new InvalidBatchError(`truncated batch header at ${pos}`);
       const size = batchSizeAt(buf, pos);
@@ -129,6 +161,11 @@ export class Log implements PartitionLog {
       if (assign) writeBaseOffset(buf, pos, next);
       else if (baseOffsetAt(buf, pos) !== next) {
         throw new InvalidBatchError(`batch base offset ${baseOffsetAt(buf, pos)} where ${next} expected`);
+      }
+      const epoch = partitionLeaderEpochAt(buf, pos);
+      if (epoch > lastEpoch) {
+        (epochStarts ??= []).push({ epoch, offset: next });
+        lastEpoch = epoch;
       }
       next += delta + 1;
       const ts = maxTimestampAt(buf, pos);
@@ -154,6 +191,7 @@ export class Log implements PartitionLog {
     this.leo = next;
     this.totalBytes += len;
     this.dirty.add(seg);
+    if (epochStarts !== null) for (const e of epochStarts) this.epochs.assign(e.epoch, e.offset);
     return { firstOffset, lastOffset: next - 1, maxTimestamp: maxTs, batchCount: count, bytes: len };
   }
 
@@ -238,6 +276,7 @@ export class Log implements PartitionLog {
     if (offset <= this.lso) return;
     if (offset > this.leo) throw new OffsetOutOfRangeError(offset, this.lso, this.leo);
     this.lso = offset;
+    this.epochs.truncateFromStart(offset);
     this.writeCheckpoint();
     let n = 0;
     while (n + 1 < this.segments.length && (this.segments[n + 1] as LogSegment).baseOffset <= offset) n++;
@@ -286,6 +325,7 @@ export class Log implements PartitionLog {
     const first = this.segments[0] as LogSegment;
     if (first.baseOffset > this.lso) {
       this.lso = first.baseOffset;
+      this.epochs.truncateFromStart(this.lso);
       this.writeCheckpoint();
     }
     for (const s of gone) {
@@ -323,6 +363,8 @@ export class Log implements PartitionLog {
     this.dirty.add(active);
     this.lso = Math.min(this.lso, end);
     this.recoveryPoint = Math.min(this.recoveryPoint, end);
+    this.hwCheckpoint = Math.min(this.hwCheckpoint, end);
+    this.epochs.truncateFromEnd(end);
     this.writeCheckpoint();
   }
 
@@ -341,6 +383,8 @@ export class Log implements PartitionLog {
     this.leo = offset;
     this.lso = offset;
     this.recoveryPoint = offset;
+    this.hwCheckpoint = Math.min(this.hwCheckpoint, offset);
+    this.epochs.clear();
     this.writeCheckpoint();
   }
 
@@ -414,7 +458,7 @@ export class Log implements PartitionLog {
   }
 
   private writeCheckpoint(): void {
-    writeCheckpoint(this.dir, { logStartOffset: this.lso, recoveryPoint: this.recoveryPoint });
+    writeCheckpoint(this.dir, { logStartOffset: this.lso, recoveryPoint: this.recoveryPoint, highWatermark: this.hwCheckpoint });
   }
 }
 

@@ -101,7 +101,7 @@ export function openLog(dir: string, config: LogConfig, opts: OpenLogOptions): L
 
   const firstBase = (segments[0] as LogSegment).baseOffset;
   const lso = Math.max(cp?.logStartOffset ?? firstBase, firstBase);
-  const log = new Log(dir, config, res, segments, lso, recovered ? 0 : (cp?.recoveryPoint ?? 0), logger);
+  const log = new Log(dir, config, res, segments, lso, recovered ? 0 : (cp?.recoveryPoint ?? 0), logger, cp?.highWatermark);
   if (lso > log.logEndOffset) {
     // The tail below the checkpointed log start was lost; never reuse those offsets.
     log.truncateFullyAndStartAt(lso);

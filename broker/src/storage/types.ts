@@ -1,3 +1,5 @@
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+
 /**
  * The contract of one partition's on-disk log. Storage knows nothing of the network or the
  * cluster: callers hand it RecordBatch v2 bytes that the leader already validated (CRC,
@@ -45,6 +47,10 @@ export interface TimestampOffset {
 
 export interface PartitionLog {
   readonly dir: string;
+  /** The leader-epoch checkpoint (epoch -> start offset), truncated along with the log. */
+  readonly epochs: LeaderEpochCache;
+  /** The high watermark recorded by checkpointHighWatermark before the last restart (-1 if none). */
+  readonly checkpointedHighWatermark: number;
   /** First offset still readable (advanced by retention and DeleteRecords). */
   readonly logStartOffset: number;
   /** Log end offset: the offset the next appended record will get. */
@@ -95,6 +101,12 @@ export interface PartitionLog {
 
   /** Remove everything at or above `offset` (follower truncation, from the replication issue on). */
   truncateTo(offset: number): void;
+
+  /** Drop everything and restart empty at `offset` (a follower behind the leader's log start). */
+  truncateFullyAndStartAt(offset: number): void;
+
+  /** Remember the partition's HW for the next start; `persist` writes the checkpoint now. */
+  checkpointHighWatermark(hw: number, persist: boolean): void;
 
   /** fdatasync the active segment and indexes. */
   flush(): void;

@@ -13,6 +13,7 @@ import {
   type FetchableTopicResponse,
 } from '../../protocol/messages/fetch.js';
 import type { PartitionReplica } from '../../replication/types.js';
+import { recordsInBatches, type BrokerEvents } from '../events.js';
 import { errorCodeOf, leaderReplica } from './partition-errors.js';
 import type { ApiHandler, BrokerServices } from './types.js';
 
@@ -38,19 +39,40 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponse> = {
     }
     const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : Number.MAX_SAFE_INTEGER, b.config.settings['fetch.max.bytes']);
 
-    let pass = readAll(b, req, maxBytes);
+    // A follower (replica_id >= 0) reads up to the LEO and reports its own LEO by its fetch offset.
+    const follower = req.replicaId >= 0;
+    let pass = readAll(b, req, maxBytes, ctx.apiVersion, true);
     // Kafka answers at once when there is nothing to wait for or an error to report.
     const wait = req.maxWaitMs > 0 && pass.bytes < req.minBytes && !pass.anyError && pass.replicas.length > 0;
     if (wait) {
       // Re-read whatever the outcome: a timed-out or interrupted wait may still have new data.
-      await b.replicas.waitForData(pass.replicas, req.minBytes - pass.bytes, req.maxWaitMs);
-      pass = readAll(b, req, maxBytes);
+      await b.replicas.waitForData(pass.replicas, req.minBytes - pass.bytes, req.maxWaitMs, follower);
+      pass = readAll(b, req, maxBytes, ctx.apiVersion, false);
     }
+    if (b.events !== undefined) reportBytesOut(b.events, pass.responses);
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: pass.responses, nodeEndpoints: [] };
   },
 };
 
-function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number): ReadPass {
+/** Bytes and records served, per topic, from the pass actually sent (batch headers only). */
+function reportBytesOut(events: BrokerEvents, responses: readonly FetchableTopicResponse[]): void {
+  for (const t of responses) {
+    let bytes = 0;
+    let records = 0;
+    for (const p of t.partitions) {
+      const r = p.records;
+      if (r === null) continue;
+      const chunks = Buffer.isBuffer(r) ? [r] : r;
+      for (const c of chunks) bytes += c.length;
+      if (chunks.length > 0) records += recordsInBatches(chunks);
+    }
+    if (bytes > 0) events.onBytesOut(t.topic, bytes, records);
+  }
+}
+
+/** `first`: the pass that records a follower's fetch offset (once per request). */
+function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number, apiVersion: number, first: boolean): ReadPass {
+  const followerId = req.replicaId >= 0 ? req.replicaId : -1;
   let remaining = maxBytes;
   let bytes = 0;
   let anyError = false;
@@ -81,9 +103,22 @@ function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number): ReadPa
       if (lookup.replica === null) {
         anyError = true;
         out.errorCode = lookup.errorCode;
+        out.currentLeader = lookup.currentLeader;
         return out;
       }
       const replica = lookup.replica;
+      if (followerId >= 0) {
+        const f = followerFetch(b, replica, followerId, fp.fetchOffset, apiVersion >= 12 ? fp.lastFetchedEpoch : -1, first);
+        if (f !== null) {
+          // Diverged, or not a replica: answer now, without records, so it truncates or backs off.
+          anyError = true;
+          if (typeof f === 'number') out.errorCode = f;
+          else out.divergingEpoch = f;
+          out.highWatermark = replica.highWatermark;
+          out.logStartOffset = replica.logStartOffset;
+          return out;
+        }
+      }
       out.highWatermark = replica.highWatermark;
       out.lastStableOffset = replica.highWatermark; // no transactions yet: LSO == HW
       out.logStartOffset = replica.logStartOffset;
@@ -95,7 +130,10 @@ function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number): ReadPa
       }
       try {
         // Pooled: these chunks only go to this connection's socket, which recycles them once written.
-        const data = replica.read(fp.fetchOffset, Math.max(0, limit), minOneBatch, true);
+        const data =
+          followerId >= 0
+            ? replica.readForFollower(fp.fetchOffset, Math.max(0, limit), minOneBatch, true)
+            : replica.read(fp.fetchOffset, Math.max(0, limit), minOneBatch, true);
         out.highWatermark = data.highWatermark;
         out.lastStableOffset = data.highWatermark;
         out.logStartOffset = data.logStartOffset;
@@ -116,4 +154,26 @@ function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number): ReadPa
     }),
   }));
   return { responses, bytes, replicas, anyError };
+}
+
+/**
+ * Leader side of a follower's fetch (first pass only records): a lastFetchedEpoch the leader's
+ * history does not continue gets divergingEpoch (Kafka's validateFetchOffsetAndMaybeGetDivergingEpoch);
+ * otherwise an in-range fetch offset is the follower's LEO (HW, ISR, delayed produces move).
+ * Returns null to go on reading, an error code, or the diverging epoch.
+ */
+function followerFetch(
+  b: BrokerServices,
+  replica: PartitionReplica,
+  followerId: number,
+  fetchOffset: number,
+  lastFetchedEpoch: number,
+  first: boolean,
+): number | { epoch: number; endOffset: number } | null {
+  if (lastFetchedEpoch >= 0) {
+    const e = replica.log.epochs.endOffsetFor(lastFetchedEpoch, replica.logEndOffset);
+    if (e.epoch < lastFetchedEpoch || e.endOffset < fetchOffset) return { epoch: e.epoch, endOffset: e.endOffset };
+  }
+  if (!first || fetchOffset < replica.logStartOffset || fetchOffset > replica.logEndOffset) return null; // the read reports OFFSET_OUT_OF_RANGE
+  return b.replicas.recordFollowerFetch(replica, followerId, fetchOffset) ? null : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }

@@ -4,6 +4,9 @@
  */
 import type { HandlerRegistry } from '../dispatcher.js';
 import { alterConfigsHandler } from './alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.js';
+import { electLeadersHandler } from './elect-leaders.js';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.js';
 import { createApiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -27,6 +30,7 @@ import { listGroupsHandler } from './list-groups.js';
 import { offsetCommitHandler } from './offset-commit.js';
 import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { syncGroupHandler } from './sync-group.js';
 import type { ApiHandler } from './types.js';
 
@@ -35,6 +39,7 @@ export const HANDLERS: readonly ApiHandler[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
+  offsetForLeaderEpochHandler,
   metadataHandler,
   createTopicsHandler,
   deleteTopicsHandler,
@@ -45,6 +50,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  // Replicated cluster: reassignments and leader elections (through the controller).
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  electLeadersHandler,
   // Consumer groups (coordinator/).
   findCoordinatorHandler,
   joinGroupHandler,

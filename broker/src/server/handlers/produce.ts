@@ -52,7 +52,10 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
         // "Cannot append to internal topic").
         if (b.metadata.topic(t.name)?.internal === true) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
         const lookup = leaderReplica(b, t.name, pd.index);
-        if (lookup.replica === null) return fail(lookup.errorCode, null);
+        if (lookup.replica === null) {
+          r.currentLeader = lookup.currentLeader;
+          return fail(lookup.errorCode, null);
+        }
         const records = pd.records;
         // Produce v3+ carries exactly one batch per partition (Kafka's ProduceRequest.validateRecords).
         if (records === null || records.length === 0) return fail(ErrorCode.INVALID_RECORD, 'no record batch');
@@ -65,10 +68,16 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
           r.baseOffset = out.firstOffset;
           r.logAppendTimeMs = out.logAppendTime;
           r.logStartOffset = out.logStartOffset;
-          if (acks === -1 && !out.duplicate) {
+          // Records from the assigned offsets (no record walk); a duplicate appended nothing.
+          if (!out.duplicate) b.events?.onBytesIn(t.name, records.length, out.lastOffset - out.firstOffset + 1);
+          // A duplicate waits too: its first copy may not be replicated yet (as Kafka).
+          if (acks === -1) {
             waits.push(
               b.replicas.waitForReplication(replica, out.lastOffset, req.timeoutMs).then((outcome) => {
-                if (outcome !== 'completed') fail(ErrorCode.REQUEST_TIMED_OUT, 'timed out waiting for in-sync replicas');
+                if (outcome === 'completed') return;
+                if (outcome === 'NOT_ENOUGH_REPLICAS_AFTER_APPEND') fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, 'the ISR shrank below min.insync.replicas');
+                else if (outcome === 'NOT_LEADER_OR_FOLLOWER') fail(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'leadership moved while waiting for in-sync replicas');
+                else fail(ErrorCode.REQUEST_TIMED_OUT, 'timed out waiting for in-sync replicas');
               }),
             );
           }

@@ -10,6 +10,7 @@ import type { ReplicaManager } from '../../replication/types.js';
 import type { BrokerConfig } from '../../config.js';
 import type { GroupCoordinator } from '../../coordinator/group-coordinator.js';
 import type { CoordinatorLocation } from '../offsets-topic.js';
+import type { BrokerEvents } from '../events.js';
 
 export interface BrokerServices {
   readonly nodeId: number;
@@ -22,6 +23,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Who leads each __consumer_offsets partition (FindCoordinator). */
   readonly offsetsTopic: { locate(partition: number): CoordinatorLocation };
+  /** Metrics hooks (bytes/records in and out); absent where nobody collects them. */
+  readonly events?: BrokerEvents;
 }
 
 export interface RequestContext {
