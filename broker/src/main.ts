@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CLI entry: `strand broker [flags]`, `strand operator` (not yet), `strand --help`.
+ * CLI entry: `strand broker [flags]`, `strand operator [flags]`, `strand --help`.
  * Logs are pino JSON lines on stdout; usage and configuration errors go to stderr.
  * Log level: STRAND_LOG_LEVEL (default info).
  */
@@ -17,7 +17,7 @@ function topUsage(): string {
     '',
     'Commands:',
     '  broker      run a Kafka-compatible broker',
-    '  operator    run the Kubernetes operator (not implemented yet)',
+    '  operator    run the Kubernetes operator (strand operator --help)',
     '',
     brokerUsage(),
   ].join('\n');
@@ -89,10 +89,11 @@ async function main(args: readonly string[]): Promise<void> {
   switch (cmd) {
     case 'broker':
       return runBroker(rest);
-    case 'operator':
-      process.stderr.write('strand operator: not implemented yet\n');
-      process.exit(2);
-      break;
+    case 'operator': {
+      // Loaded lazily: the broker never pays for @kubernetes/client-node.
+      const { runOperator } = await import('../../operator/src/main.js');
+      return runOperator(rest);
+    }
     case '--help':
     case '-h':
     case 'help':

@@ -51,10 +51,14 @@ const API_CREDENTIALS_DIR = '/var/run/secrets/strand-api';
  */
 export const TERMINATION_GRACE_SECONDS = 120;
 
-/** Init-container script: GET /api/v1/nodes/$NODE_NAME, write label $TOPOLOGY_KEY to $RACK_FILE. */
+/**
+ * Init-container script: GET /api/v1/nodes/$NODE_NAME with the token and CA in
+ * $CREDENTIALS_DIR, write the value of label $TOPOLOGY_KEY to $RACK_FILE. Plain node (no
+ * client library) so it runs from the image as is, and a test runs it against a local server.
+ */
 export const RACK_SCRIPT = [
   "const fs=require('fs'),https=require('https');",
-  `const dir='${API_CREDENTIALS_DIR}/',node=process.env.NODE_NAME,key=process.env.TOPOLOGY_KEY;`,
+  "const dir=process.env.CREDENTIALS_DIR+'/',node=process.env.NODE_NAME,key=process.env.TOPOLOGY_KEY;",
   "const fail=(m)=>{process.stderr.write(m+'\\n');process.exit(1);};",
   "https.get({host:process.env.KUBERNETES_SERVICE_HOST||'kubernetes.default.svc',port:process.env.KUBERNETES_SERVICE_PORT||443,",
   "path:'/api/v1/nodes/'+encodeURIComponent(node),ca:fs.readFileSync(dir+'ca.crt'),",
@@ -102,6 +106,11 @@ const restricted = {
   capabilities: { drop: ['ALL'] },
 };
 
+/** Quantities may be written as YAML ints (cpu: 1); the API type wants strings. */
+function quantities(list: Readonly<Record<string, string | number>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(list).map(([k, v]) => [k, String(v)]));
+}
+
 function brokerContainer(c: KafkaCluster, image: string): V1Container {
   const mounts: V1VolumeMount[] = [
     { name: 'data', mountPath: DATA_MOUNT },
@@ -127,7 +136,12 @@ function brokerContainer(c: KafkaCluster, image: string): V1Container {
     volumeMounts: mounts,
     securityContext: restricted,
   };
-  if (c.spec.resources !== undefined) container.resources = c.spec.resources;
+  const res = c.spec.resources;
+  if (res !== undefined) {
+    container.resources = {};
+    if (res.requests !== undefined) container.resources.requests = quantities(res.requests);
+    if (res.limits !== undefined) container.resources.limits = quantities(res.limits);
+  }
   return container;
 }
 
@@ -137,7 +151,12 @@ function rackInitContainer(topologyKey: string, image: string): V1Container {
     image,
     imagePullPolicy: 'IfNotPresent',
     command: ['node', '-e', RACK_SCRIPT],
-    env: [fieldEnv('NODE_NAME', 'spec.nodeName'), { name: 'TOPOLOGY_KEY', value: topologyKey }, { name: 'RACK_FILE', value: RACK_FILE }],
+    env: [
+      fieldEnv('NODE_NAME', 'spec.nodeName'),
+      { name: 'TOPOLOGY_KEY', value: topologyKey },
+      { name: 'RACK_FILE', value: RACK_FILE },
+      { name: 'CREDENTIALS_DIR', value: API_CREDENTIALS_DIR },
+    ],
     volumeMounts: [
       { name: 'rack', mountPath: RACK_DIR },
       { name: 'api-credentials', mountPath: API_CREDENTIALS_DIR, readOnly: true },

@@ -235,6 +235,7 @@ export class FakeApiServer {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders(); // clients wait for the headers before they read events
     const send = (eventType: string, object: Json): void => {
       res.write(JSON.stringify({ type: eventType, object }) + '\n');
     };
