@@ -135,7 +135,7 @@ export class ClusterController implements Controller {
     this.partitions = new PartitionAdmin({
       store: fenced,
       image: opts.image,
-      view: () => this.view(),
+      view: () => this.decisionView(),
       uncleanAllowed: (topic) => {
         const t = opts.image.topic(topic);
         return t ? effectiveTopicConfig(opts.config.settings, opts.image.brokerConfigs(), t.configs).uncleanLeaderElection : false;
@@ -144,16 +144,22 @@ export class ClusterController implements Controller {
     });
   }
 
-  /** Liveness as the controller sees it: the registry's live set and shuttingDown flags. */
+  /** Liveness from the registry: its live set and shuttingDown flags (any broker may ask). */
   view(): BrokerView {
     const live = new Set<number>();
     const shuttingDown = new Set<number>();
     for (const b of this.opts.registry.brokers()) {
-      if (this.restarted.has(b.id)) continue;
       live.add(b.id);
       if (b.shuttingDown) shuttingDown.add(b.id);
     }
     return { live, shuttingDown };
+  }
+
+  /** What the active controller decides on: brokers just seen restarting count as dead for one pass. */
+  private decisionView(): BrokerView {
+    const v = this.view();
+    if (this.restarted.size === 0) return v;
+    return { live: new Set([...v.live].filter((id) => !this.restarted.has(id))), shuttingDown: v.shuttingDown };
   }
 
   start(): void {
@@ -162,11 +168,14 @@ export class ClusterController implements Controller {
     this.unsubscribe.push(
       lease.onChange((s) => {
         if (s.isMe) this.kick();
+        else this.restarted.clear();
       }),
       registry.onChange(() => this.kick()),
       registry.onMembershipChange((c) => {
+        // Only the active controller acts on a restart; an old event must not demote later.
+        if (c.restarted.length === 0 || !lease.isController()) return;
         for (const b of c.restarted) this.restarted.add(b.id);
-        if (c.restarted.length > 0) this.kick();
+        this.kick();
       }),
       image.onChange((d) => {
         if (d.partitionsChanged.length > 0 || d.topicsCreated.length > 0) this.kick();

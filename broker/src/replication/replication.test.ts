@@ -145,7 +145,7 @@ describe('leader and followers', () => {
     const second = Buffer.concat(l.readForFollower(2, 1 << 20, true).chunks);
     expect(() => f.appendAsFollower(second, 0, 0)).toThrow(/expected offset 0/);
     const bad = Buffer.from(first);
-    bad[bad.length - 1] ^= 0xff;
+    bad.writeUInt8((bad.readUInt8(bad.length - 1) ^ 0xff) & 0xff, bad.length - 1);
     expect(() => f.appendAsFollower(bad, 0, 0)).toThrow(/CRC/);
     expect(f.logEndOffset).toBe(0);
     f.appendAsFollower(first, 0, 0);

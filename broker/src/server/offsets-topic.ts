@@ -85,13 +85,18 @@ class ReplicaOffsetsLog implements OffsetsPartitionLog {
     return firstOffset;
   }
 
-  /** Whole batches from `offset` up to the HW at each step (never uncommitted data). */
+  /**
+   * Whole batches from `offset` up to the LEO at each step, as Kafka's coordinator loads. After
+   * a failover the new leader's HW lags until its followers fetch, but everything it holds is
+   * what will be committed (followers truncate to it); stopping at the HW could drop offset
+   * commits the old leader had acknowledged.
+   */
   async *readFrom(offset: number): AsyncIterable<Buffer> {
     let next = Math.max(offset, this.replica.logStartOffset);
-    while (next < this.replica.highWatermark) {
+    while (next < this.replica.logEndOffset) {
       let chunks: Buffer[];
       try {
-        chunks = this.replica.read(next, LOAD_READ_BYTES, true).chunks;
+        chunks = this.replica.readForFollower(next, LOAD_READ_BYTES, true).chunks;
       } catch (e) {
         if (e instanceof OffsetOutOfRangeError) return;
         throw asKafkaError(e);

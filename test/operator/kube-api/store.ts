@@ -246,6 +246,8 @@ export class Store {
           const owners = o.metadata.ownerReferences ?? [];
           if (owners.length === 0 || owners.some((r) => this.uids.has(r.uid))) continue;
           if (o.metadata.deletionTimestamp !== undefined) continue;
+          // An earlier deletion in this pass may have collected it already.
+          if (this.tryGet(t, o.metadata.namespace, o.metadata.name) === undefined) continue;
           this.delete(t, o.metadata.namespace, o.metadata.name);
           changed = true;
         }
