@@ -164,7 +164,8 @@ export async function findGroupCoordinator(host: string, port: number, group: st
 
 // ---- one-cluster-at-a-time lock -----------------------------------------------------------
 
-const LOCK_DIR = join(tmpdir(), 'strand-cluster-tests.lock');
+/** STRAND_CLUSTER_LOCK_DIR overrides it (e.g. to run beside a hung holder you may not kill). */
+const LOCK_DIR = process.env.STRAND_CLUSTER_LOCK_DIR ?? join(tmpdir(), 'strand-cluster-tests.lock');
 let lockHeld = false;
 
 function lockOwnerAlive(): boolean {
@@ -460,6 +461,29 @@ export class Cluster {
     ).catch((err: unknown) => {
       throw new Error(`${errorText(err)} (last seen: ${last})`);
     });
+  }
+
+  /**
+   * Each up broker's own view of the topic's replicas (its HTTP /v1/topics/<name>: leader,
+   * epoch, ISR and its local LEO/HW), for failure messages. Best effort, never throws.
+   */
+  async replicaViews(topic: string): Promise<string> {
+    const lines: string[] = [];
+    for (const b of this.upBrokers()) {
+      try {
+        const res = await fetch(`http://${b.host}:${b.proc.httpPort}/v1/topics/${encodeURIComponent(topic)}`, { signal: AbortSignal.timeout(1500) });
+        const body = (await res.json()) as {
+          partitionDetails?: Array<{ partition: number; leader: number; leaderEpoch: number; isr: number[]; local: { isLeader: boolean; logEndOffset: number; highWatermark: number } | null }>;
+        };
+        const parts = (body.partitionDetails ?? []).map(
+          (d) => `p${d.partition} leader ${d.leader} epoch ${d.leaderEpoch} isr [${d.isr.join(',')}] ${d.local === null ? 'no local replica' : `${d.local.isLeader ? 'LEADER' : 'follower'} LEO ${d.local.logEndOffset} HW ${d.local.highWatermark}`}`,
+        );
+        lines.push(`broker ${b.nodeId}: ${res.status === 200 ? parts.join('; ') : `HTTP ${res.status}`}`);
+      } catch (err) {
+        lines.push(`broker ${b.nodeId}: ${errorText(err)}`);
+      }
+    }
+    return `replica views of ${topic} (GET /v1/topics):\n  ${lines.join('\n  ')}`;
   }
 
   /** Log tails of every broker, for failure messages. */

@@ -285,6 +285,8 @@ export class SequenceProducer {
   async waitForMoreAcks(n: number, opts: { partitions?: readonly number[]; timeoutMs?: number } = {}): Promise<void> {
     const since = Date.now();
     const parts = opts.partitions;
+    const perPartition = (): string =>
+      parts === undefined ? `${this.acksSince(since)} since the wait began` : parts.map((p) => `p${p}: ${this.acksSince(since, p)}`).join(', ') + ' since the wait began';
     await waitFor(
       `${n} more acknowledgements${parts === undefined ? '' : ` on each of partitions ${parts.join(',')}`} (have ${this.acked.length}; last errors: ${this.errors
         .slice(-3)
@@ -298,7 +300,9 @@ export class SequenceProducer {
         return parts === undefined ? this.acksSince(since) >= n : parts.every((p) => this.acksSince(since, p) >= n);
       },
       { timeoutMs: opts.timeoutMs ?? 30_000, intervalMs: 25 },
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${errorText(err)} [acks: ${perPartition()}]`);
+    });
   }
 
   fatalErrors(): ProducerEvent[] {

@@ -78,6 +78,7 @@ test('SIGTERM moves the broker\'s leaderships before it exits; producers barely 
     assertInvariants({ acked: producer.acked, read, partitions: PARTS, observed: reader.observations, readerAnomalies: reader.anomalies, producedSeqs: done.produced ?? 0 }, context);
   } catch (err) {
     if (err instanceof Error && !err.message.includes('--- broker 0')) err.message += context();
+    if (err instanceof Error) err.message = `${await cluster.replicaViews(topic)}\n${err.message}`;
     throw err;
   } finally {
     producer.kill();

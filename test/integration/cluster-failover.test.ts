@@ -46,7 +46,7 @@ interface Ctx {
 async function scenario(prefix: string, spec: Omit<TopicSpec, 'topic'>, fault: (ctx: Ctx) => Promise<number | null>): Promise<void> {
   const cluster = await startCluster({ brokers: 3, settings: SETTINGS });
   const topic = uniqueTopic(prefix);
-  const context = (): string => `\n${producer?.summary() ?? ''}\nreader retriable: ${reader?.retriableSummary() ?? ''}\n${cluster.logs(2000)}`;
+  const context = (): string => `\n${producer?.summary() ?? ''}\nreader retriable: ${reader?.retriableSummary() ?? ''}\n${cluster.logs(6000)}`;
   let producer: SequenceProducer | undefined;
   let reader: HwFetchReader | undefined;
   try {
@@ -85,6 +85,7 @@ async function scenario(prefix: string, spec: Omit<TopicSpec, 'topic'>, fault: (
     }
   } catch (err) {
     if (err instanceof Error && !err.message.includes('--- broker 0')) err.message += context();
+    if (err instanceof Error) err.message = `${await cluster.replicaViews(topic)}\n${err.message}`;
     throw err;
   } finally {
     producer?.kill();

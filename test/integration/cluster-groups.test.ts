@@ -1,12 +1,16 @@
 /**
  * Consumer groups across a group-coordinator failover (RF=3 __consumer_offsets): a kafkajs
- * group member commits offsets, the broker coordinating its group is killed with -9; a new
- * coordinator is found, the offsets committed before the failover are returned after it, and
- * the same member keeps consuming (from the committed position: no record twice, none missed)
- * and committing.
+ * group member (its own process, test/clients/kafkajs_member.mjs, committing each record
+ * synchronously) consumes and commits; the broker coordinating its group is killed with -9;
+ * a new coordinator is found, the offsets committed before the failover are returned after
+ * it (kafkajs admin fetchOffsets), and the same member keeps consuming (from the committed
+ * position: no record twice, none missed) and committing.
+ *
+ * The member runs out of process on purpose: an in-process kafkajs consumer once spun the
+ * jest worker at 100% CPU after the coordinator died, starving every timer so no timeout fired.
  */
-import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { uniqueTopic } from '../helpers/broker.js';
+import { GroupMember, killAllMembers } from '../helpers/group-members.js';
 import { closeClusters, clusterKafka, createClusterTopic, FAST_FAILOVER, findGroupCoordinator, startCluster, useClusterLock, withClusterAdmin, type Cluster } from '../helpers/cluster.js';
 import { errorText, waitFor } from '../helpers/wait.js';
 
@@ -30,6 +34,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await killAllMembers();
   await closeClusters();
 });
 
@@ -69,29 +74,20 @@ test('offsets committed before a coordinator failover are returned after it, and
   await createClusterTopic(cluster, { topic, partitions: PARTS.length, replicationFactor: 3, config: { 'min.insync.replicas': '2' } });
   await produceRound(topic, 0);
 
-  const seen: Array<{ p: number; o: number }> = [];
-  const consumer: Consumer = clusterKafka(cluster, 'groups-member').consumer({
-    groupId: group,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    rebalanceTimeout: 20_000,
-    retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2000 },
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }: EachMessagePayload) => {
-      seen.push({ p: partition, o: Number(message.offset) });
-    },
-  });
-  const context = (): string => `\nseen ${seen.length} records\n${cluster.logs(2000)}`;
+  // The coordinator is known before the group exists; the member bootstraps from another broker
+  // (kafkajs_member.mjs takes one address) so it keeps a way into the cluster.
+  const old = await waitFor(`a coordinator for ${group}`, () => coordinatorOf(group), { timeoutMs: 20_000, intervalMs: 200 });
+  const entry = cluster.brokers.find((b) => b.nodeId !== old);
+  if (entry === undefined) throw new Error('unreachable');
+  const member = new GroupMember('kafkajs-member', 'kafkajs', { bootstrap: entry.bootstrap, group, topic, sessionTimeout: 10_000, commit: 'sync' });
+  const context = (): string => `\n${member.describe()}\n${cluster.logs(2000)}`;
+  const offsets = (n: number): Record<number, string> => ({ 0: String(n), 1: String(n), 2: String(n) });
   try {
-    await waitFor(`the member to consume round 0 (${PARTS.length * PER_PARTITION} records)`, () => seen.length >= PARTS.length * PER_PARTITION, { timeoutMs: 45_000 });
-    await consumer.commitOffsets(PARTS.map((partition) => ({ topic, partition, offset: String(PER_PARTITION) })));
-    expect(await committed(group, topic)).toEqual({ 0: String(PER_PARTITION), 1: String(PER_PARTITION), 2: String(PER_PARTITION) });
+    // "record" events come after the record's offset was committed (commit: sync).
+    await member.waitUntil(`consume and commit round 0 (${PARTS.length * PER_PARTITION} records)`, (m) => m.records.length >= PARTS.length * PER_PARTITION, 45_000);
+    expect(await committed(group, topic)).toEqual(offsets(PER_PARTITION));
+    expect(await coordinatorOf(group)).toBe(old);
 
-    const old = await coordinatorOf(group);
     await cluster.broker(old).kill9();
     let last = '';
     const next = await waitFor(
@@ -110,29 +106,28 @@ test('offsets committed before a coordinator failover are returned after it, and
       throw new Error(`${errorText(err)}; last: ${last}`);
     });
     expect(next).not.toBe(old);
-    // The commit made before the failover survives it.
-    expect(await committed(group, topic)).toEqual({ 0: String(PER_PARTITION), 1: String(PER_PARTITION), 2: String(PER_PARTITION) });
+    // The commits made before the failover survive it.
+    expect(await committed(group, topic)).toEqual(offsets(PER_PARTITION));
 
     // The member keeps working: it gets the next round, nothing twice, nothing missed.
     await produceRound(topic, 1);
-    await waitFor(`the member to consume round 1 after the failover (seen ${seen.length})`, () => seen.length >= 2 * PARTS.length * PER_PARTITION, { timeoutMs: 60_000 });
+    await member.waitUntil(`consume and commit round 1 after the failover`, (m) => m.records.length >= 2 * PARTS.length * PER_PARTITION, 60_000);
     await new Promise((r) => setTimeout(r, 500)); // let a duplicate delivery show up before judging
+    const seen = member.records.map((e) => ({ p: e.p ?? -1, o: e.o ?? -1 }));
     const keys = seen.map((s) => `${s.p}:${s.o}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const p of PARTS) {
       expect(seen.filter((s) => s.p === p).map((s) => s.o)).toEqual(Array.from({ length: 2 * PER_PARTITION }, (_, i) => i));
     }
-    await consumer.commitOffsets(PARTS.map((partition) => ({ topic, partition, offset: String(2 * PER_PARTITION) })));
-    expect(await committed(group, topic)).toEqual({ 0: String(2 * PER_PARTITION), 1: String(2 * PER_PARTITION), 2: String(2 * PER_PARTITION) });
+    expect(await committed(group, topic)).toEqual(offsets(2 * PER_PARTITION));
 
     // The old coordinator comes back; the group's offsets are still served correctly.
     await cluster.broker(old).restart();
     await waitFor('a coordinator all brokers agree on', () => coordinatorOf(group), { timeoutMs: 20_000, intervalMs: 200 });
-    expect(await committed(group, topic)).toEqual({ 0: String(2 * PER_PARTITION), 1: String(2 * PER_PARTITION), 2: String(2 * PER_PARTITION) });
+    expect(await committed(group, topic)).toEqual(offsets(2 * PER_PARTITION));
+    await member.stop();
   } catch (err) {
     if (err instanceof Error) err.message += context();
     throw err;
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
   }
 }, 180_000);

@@ -73,6 +73,7 @@ test('move a partition from {0,1,2} to {1,2,3} under load: no loss, final replic
     expect(reader.anomalies).toEqual([]);
   } catch (err) {
     if (err instanceof Error && !err.message.includes('--- broker 0')) err.message += context();
+    if (err instanceof Error) err.message = `${await cluster.replicaViews(topic)}\n${err.message}`;
     throw err;
   } finally {
     producer.kill();
