@@ -173,9 +173,10 @@ test('an image change rolls the brokers one at a time, controller last, never be
   const deletionsBefore = h.api.requestLog.filter((l) => l.startsWith('DELETE pods')).length;
   try {
     await producer.waitForMoreAcks(50, { partitions, timeoutMs: 30_000 });
+    const templateHash = (): Json | undefined => at(h.get('statefulsets', `${CLUSTER}-broker`), 'spec', 'template', 'metadata', 'annotations', ANNOTATION_TEMPLATE_HASH);
+    const oldHash = templateHash();
     h.applyCluster(clusterSpec('strand:v2'));
-    const sts = await until('new template', () => h.get('statefulsets', `${CLUSTER}-broker`), 10_000);
-    const hash = at(sts, 'spec', 'template', 'metadata', 'annotations', ANNOTATION_TEMPLATE_HASH);
+    const hash = await until('new template', () => (templateHash() !== oldHash ? templateHash() : undefined), 30_000, state);
     await until(
       'every pod on the new template and the cluster Ready',
       () =>

@@ -46,16 +46,17 @@ describe('ISR decisions', () => {
   it('property: proposals keep the leader, only drop ISR members, only add caught-up replicas', () => {
     const follower = fc.record({ leo: fc.integer({ min: -1, max: 100 }), lastCaughtUpTimeMs: fc.nat(5000), lastFetchTimeMs: fc.nat(5000), lastFetchLeaderLeo: fc.integer({ min: -1, max: 100 }) });
     fc.assert(
-      fc.property(fc.array(follower, { minLength: 2, maxLength: 2 }), fc.subarray([1, 2]), fc.nat(100), fc.nat(100), fc.nat(5000), (fs, isrFollowers, hw, epochStart, now) => {
+      fc.property(fc.array(follower, { minLength: 2, maxLength: 2 }), fc.subarray([1, 2]), fc.nat(100), fc.nat(100), fc.nat(5000), fc.constantFrom(-1, 1, 2), (fs, isrFollowers, hw, epochStart, now, fetchedBy) => {
         const followers = new Map<number, FollowerState>([
           [1, fs[0]!],
           [2, fs[1]!],
         ]);
         const isr = [0, ...isrFollowers];
-        const next = proposeIsr(0, isr, [0, 1, 2], followers, hw, epochStart, now, LAG) ?? isr;
+        const next = proposeIsr(0, isr, [0, 1, 2], followers, hw, epochStart, now, LAG, fetchedBy) ?? isr;
         expect(next).toContain(0);
         for (const r of next) {
           if (r === 0 || isr.includes(r)) continue;
+          expect(r).toBe(fetchedBy); // only the follower that fetched may rejoin
           expect(shouldExpand(followers.get(r)!.leo, hw, epochStart)).toBe(true);
         }
         for (const r of isr) if (!next.includes(r)) expect(shouldShrink(followers.get(r)!, now, LAG)).toBe(true);

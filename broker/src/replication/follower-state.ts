@@ -51,8 +51,10 @@ export function shouldExpand(followerLeo: number, highWatermark: number, leaderE
 }
 
 /**
- * The leader's proposed ISR: followers of `isr` that lag too long removed, caught-up
- * replicas added. Returns null when nothing changes. The leader always stays in.
+ * The leader's proposed ISR: followers of `isr` that lag too long removed, and `fetchedBy`
+ * (the follower whose fetch prompted this, or -1 for the periodic check) added if caught up.
+ * As Kafka, only a fetching follower can rejoin: a dead one's last LEO may still equal an idle
+ * partition's HW. Returns null when nothing changes. The leader always stays in.
  */
 export function proposeIsr(
   leaderId: number,
@@ -63,6 +65,7 @@ export function proposeIsr(
   leaderEpochStartOffset: number,
   nowMs: number,
   lagMaxMs: number,
+  fetchedBy = -1,
 ): number[] | null {
   const inIsr = new Set(isr);
   const next: number[] = [];
@@ -76,7 +79,7 @@ export function proposeIsr(
     if (inIsr.has(r)) {
       if (s !== undefined && shouldShrink(s, nowMs, lagMaxMs)) changed = true;
       else next.push(r);
-    } else if (s !== undefined && shouldExpand(s.leo, highWatermark, leaderEpochStartOffset)) {
+    } else if (r === fetchedBy && s !== undefined && shouldExpand(s.leo, highWatermark, leaderEpochStartOffset)) {
       next.push(r);
       changed = true;
     }

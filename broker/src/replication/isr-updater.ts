@@ -23,12 +23,13 @@ export class IsrUpdater {
     private readonly onApplied: (p: Partition) => void,
   ) {}
 
-  maybeUpdate(p: Partition, sessionValid: boolean): void {
+  /** `fetchedBy`: the follower whose fetch prompted this (it may rejoin); -1 = periodic shrink check. */
+  maybeUpdate(p: Partition, sessionValid: boolean, fetchedBy = -1): void {
     const ls = p.leading;
     if (this.writer === null || ls === null || !sessionValid) return;
     const now = Date.now();
     if ((this.retryAt.get(ls) ?? 0) > now) return;
-    const proposal = ls.propose(p.highWatermark, now, this.lagMaxMs);
+    const proposal = ls.propose(p.highWatermark, now, this.lagMaxMs, fetchedBy);
     if (proposal === null) return;
     ls.beginChange(proposal);
     const was = ls.isr;
@@ -44,7 +45,10 @@ export class IsrUpdater {
         ls.endChange(res.isr);
         p.applyState(res);
         p.maybeAdvanceHighWatermark();
-        this.logger.info({ topic: p.topic, partition: p.partition, leaderEpoch: ls.leaderEpoch, from: was, to: res.isr }, 'ISR updated');
+        // The writer may leave out a broker the controller deems ineligible (KIP-841): then nothing changed.
+        if (res.isr.length !== was.length || res.isr.some((b) => !was.includes(b))) {
+          this.logger.info({ topic: p.topic, partition: p.partition, leaderEpoch: ls.leaderEpoch, from: was, to: res.isr }, 'ISR updated');
+        } else this.retryAt.set(ls, Date.now() + RETRY_AFTER_MS);
         this.onApplied(p);
       },
       (err: unknown) => {

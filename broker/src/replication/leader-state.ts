@@ -67,10 +67,13 @@ export class LeaderState {
     return nextHighWatermark(current, leaderLeo, leos);
   }
 
-  /** The ISR this leader should ask for now, or null (no change, or one already in flight). */
-  propose(highWatermark: number, nowMs: number, lagMaxMs: number): number[] | null {
+  /**
+   * The ISR this leader should ask for now, or null (no change, or one already in flight).
+   * `fetchedBy`: the follower that just fetched (may rejoin), -1 for the periodic shrink check.
+   */
+  propose(highWatermark: number, nowMs: number, lagMaxMs: number, fetchedBy = -1): number[] | null {
     if (this.pending !== null) return null;
-    return proposeIsr(this.leaderId, this.committedIsr, this.replicaList, this.followers, highWatermark, this.epochStartOffset, nowMs, lagMaxMs);
+    return proposeIsr(this.leaderId, this.committedIsr, this.replicaList, this.followers, highWatermark, this.epochStartOffset, nowMs, lagMaxMs, fetchedBy);
   }
 
   beginChange(isr: readonly number[]): void {

@@ -173,21 +173,6 @@ export class Partition implements PartitionReplica {
     return 'isr';
   }
 
-  /** Back-compat for callers that only know leader, epoch and ISR. */
-  updateState(leaderId: number, leaderEpoch: number, isr: readonly number[]): void {
-    this.applyState({
-      topic: this.topic,
-      partition: this.partition,
-      replicas: this.replicasValue,
-      leader: leaderId,
-      leaderEpoch,
-      isr,
-      partitionEpoch: this.partitionEpochValue + 1,
-      addingReplicas: [],
-      removingReplicas: [],
-    });
-  }
-
   /** Become leader at the current epoch: record the epoch's start and reset follower state. */
   private startLeading(): void {
     const leo = this.log.logEndOffset;

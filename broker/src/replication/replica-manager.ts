@@ -226,7 +226,7 @@ export class ReplicaManagerImpl implements ReplicaManager {
     const p = this.partitions.get(partitionKey(replica.topic, replica.partition));
     if (p === undefined || p !== replica) return false;
     if (!p.recordFollowerFetch(followerId, fetchOffset)) return false;
-    this.isrUpdater.maybeUpdate(p, this.canLead());
+    this.isrUpdater.maybeUpdate(p, this.canLead(), followerId);
     return true;
   }
 

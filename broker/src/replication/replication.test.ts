@@ -111,7 +111,7 @@ describe('leader and followers', () => {
     const f2 = replica(2, s);
     replicate(l, f2, 2);
     l.recordFollowerFetch(2, f2.logEndOffset);
-    expect(l.leading?.propose(l.highWatermark, now, 1000)).toEqual([0, 1, 2]);
+    expect(l.leading?.propose(l.highWatermark, now, 1000, 2)).toEqual([0, 1, 2]);
   });
 
   it('a deposed leader truncates its divergent tail to the new leader epoch start and catches up', () => {

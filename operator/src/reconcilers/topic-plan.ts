@@ -93,7 +93,10 @@ export function resizeReplicas(
 
 export function planTopic(desired: DesiredTopic, observed: ObservedTopic | null, brokers: readonly PlacementBroker[]): TopicPlan {
   const problems: TopicProblem[] = [];
-  if (desired.replicationFactor > brokers.length) {
+  // RF vs registered brokers matters only when replicas must be placed: a broker restarting
+  // during a roll must not make an existing, unchanged topic look impossible.
+  const placing = observed === null || observed.partitions.some((p) => p.replicas.length !== desired.replicationFactor) || desired.partitions > observed.partitions.length;
+  if (placing && desired.replicationFactor > brokers.length) {
     problems.push({
       reason: 'ReplicationFactorTooHigh',
       message: `replicationFactor ${desired.replicationFactor} is more than the ${brokers.length} broker(s) registered`,
