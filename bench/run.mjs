@@ -414,6 +414,7 @@ try {
   await main();
   // Consumer-group case (bench/groups.mjs): its own broker and table.
   if (!process.argv.includes('--baselines-only')) await (await import('./groups.mjs')).runGroupBench();
+  if (!process.argv.includes('--baselines-only')) await (await import('./cluster.mjs')).runClusterBench();
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
   exitCode = 1;

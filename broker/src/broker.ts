@@ -80,6 +80,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       image,
       replicas,
       coordinator: groups.coordinator,
+      ...(cluster.controllerLease === undefined ? {} : { controllerLease: cluster.controllerLease }),
       // Registered = our registry session is valid and the image lists us (always, for a single broker).
       readiness: () => ({ registered: membership.isSessionValid() && image.broker(config.nodeId) !== undefined, metadataLoaded: true }),
     });

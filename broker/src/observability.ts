@@ -28,6 +28,11 @@ export interface ObservabilityParts {
   readonly coordinator: Pick<GroupCoordinator, 'groupSummaries' | 'loadingPartitionIds'>;
   /** Cluster mode: the controller lease. Default: the image's controller id, epoch -1. */
   readonly controller?: () => ControllerStatus;
+  /**
+   * Cluster mode: the lease itself (ControllerLease.current()), used when `controller` is not
+   * given: holder id, its epoch, and whether this broker holds it.
+   */
+  readonly controllerLease?: () => { readonly controllerId: number; readonly epoch: number; readonly isMe: boolean };
   /** Cluster mode: registry session + watch state. Default: listed in the image, metadata loaded. */
   readonly readiness?: () => Omit<ReadinessFacts, 'coordinatorPartitionsLoading'>;
 }
@@ -64,13 +69,23 @@ function groupView(g: GroupSummary): GroupView {
 /** Metrics over the broker's parts; serving starts with startHttp(). */
 export function createObservability(parts: ObservabilityParts): { metrics: BrokerMetrics; startHttp(): Promise<Observability> } {
   const { config, image, replicas, coordinator } = parts;
+  const lease = parts.controllerLease;
+  const controller: (() => ControllerStatus) | undefined =
+    parts.controller ??
+    (lease === undefined
+      ? undefined
+      : () => {
+          const s = lease();
+          // With no holder the lease's epoch is the last controller's: report -1 (unknown).
+          return { controllerId: s.controllerId, isActive: s.isMe && s.controllerId === config.nodeId, epoch: s.controllerId < 0 ? -1 : s.epoch };
+        });
   const introspection = brokerIntrospection({
     config,
     version: strandVersion(),
     image,
     replicas,
     purgatorySizes: () => replicas.purgatorySizes(),
-    ...(parts.controller === undefined ? {} : { controller: parts.controller }),
+    ...(controller === undefined ? {} : { controller }),
     groups: () => coordinator.groupSummaries().map(groupView),
     readiness: () => ({
       ...(parts.readiness?.() ?? { registered: image.broker(config.nodeId) !== undefined, metadataLoaded: true }),

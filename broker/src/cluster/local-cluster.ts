@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
+import type { ControllerState } from './controller-lease.js';
 import { ClusterIdRecordSchema, Keys } from './keys.js';
 import { LocalController } from './local-controller.js';
 import { LocalMetadataStore } from './local-store.js';
@@ -27,6 +28,11 @@ export interface ClusterHandle {
    * partition another live ISR member could lead. No-op for a single broker.
    */
   controlledShutdown(timeoutMs: number): Promise<void>;
+  /**
+   * Cluster mode: the controller lease as this broker sees it (holder, epoch, whether it is
+   * this broker). Absent for a single broker, which has no lease.
+   */
+  readonly controllerLease?: () => ControllerState;
   close(): Promise<void>;
 }
 

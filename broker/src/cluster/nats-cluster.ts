@@ -133,6 +133,7 @@ export async function startNatsCluster(config: BrokerConfig, logger?: Logger, op
       membership,
       isrWriter,
       controlledShutdown,
+      controllerLease: () => heldLease.current(),
       close: async () => {
         await controller.stop();
         await heldLease.close();

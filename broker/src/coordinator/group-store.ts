@@ -112,11 +112,21 @@ export class GroupStore {
     return log.append(batch);
   }
 
-  /** Replay __consumer_offsets-`partition` up to its high watermark into per-group state. */
+  /**
+   * Replay __consumer_offsets-`partition` up to its log end offset into per-group state.
+   *
+   * The bound is the LEO, not the HW, as Kafka's coordinator loads: a newly elected leader's
+   * HW lags until its followers fetch again, yet everything it holds will be committed
+   * (followers truncate to the new leader's log; if it loses leadership the partition is
+   * unloaded and reloaded elsewhere). Stopping at the HW could therefore drop offset commits
+   * the previous leader had already acknowledged. On a single broker HW == LEO.
+   */
   async load(partition: number): Promise<Map<string, LoadedGroup>> {
     const log = this.port.partitionLog(partition);
     if (log === undefined) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `__consumer_offsets-${partition} is not here`);
-    const end = log.highWatermark;
+    const end = log.logEndOffset;
+    // Invariant 2 on the port: a replica's HW never passes its LEO, so the LEO bound covers everything committed.
+    if (log.highWatermark > end) throw new Error(`__consumer_offsets-${partition}: HW ${log.highWatermark} beyond LEO ${end}`);
     const groups = new Map<string, LoadedGroup>();
     const entry = (g: string): LoadedGroup => {
       let e = groups.get(g);

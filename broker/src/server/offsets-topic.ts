@@ -63,15 +63,9 @@ class ReplicaOffsetsLog implements OffsetsPartitionLog {
   get logEndOffset(): number {
     return this.replica.logEndOffset;
   }
-  /**
-   * The coordinator's load bound. As Kafka's coordinator, a gained partition is loaded up to
-   * its LEO: a new leader's HW lags until its followers fetch again, yet everything it holds
-   * will be committed (followers truncate to it; if it loses leadership the partition is
-   * unloaded and reloaded elsewhere), so stopping at the HW could drop offset commits the old
-   * leader acknowledged. On a single broker HW == LEO.
-   */
+  /** The replica's real HW (the coordinator's load bound is the LEO: see GroupStore.load). */
   get highWatermark(): number {
-    return this.replica.logEndOffset;
+    return this.replica.highWatermark;
   }
 
   async append(batch: Buffer): Promise<number> {

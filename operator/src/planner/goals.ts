@@ -1,0 +1,144 @@
+/**
+ * The replica goals, in priority order: hard goals (fixHardGoals), replica counts
+ * (balanceReplicas), then bytes (balanceBytes). Each is greedy over WorkState, scanning
+ * brokers and partitions in a fixed order so equal inputs give equal plans.
+ */
+import { cheaper, type Cost, type WorkPartition, type WorkState } from './state.js';
+
+/**
+ * Replace every replica that is off-cluster (removed or unknown broker), duplicated, or over
+ * its rack's cap. The newcomer is the kept broker with the fewest replicas that the hard
+ * goals allow, cheapest by WorkState.cost on ties. Returns the partitions it could not fix
+ * (only possible when input validation was skipped: validate() refuses those inputs).
+ */
+export function fixHardGoals(s: WorkState): WorkPartition[] {
+  const stuck: WorkPartition[] = [];
+  for (const p of s.partitions) {
+    // Each pass fixes one replica; a partition has at most RF of them to fix.
+    for (let guard = 0; guard <= p.replicas.length; guard++) {
+      const i = s.violation(p);
+      if (i < 0) break;
+      const from = p.replicas[i] ?? -1;
+      let best: number | null = null;
+      let bestKey: readonly [number, number, number] | null = null;
+      for (const to of s.kept) {
+        if (!s.canPlace(p, from, to)) continue;
+        const c = s.cost(p, from, to);
+        const key = [s.cnt(to), c[0], c[1]] as const;
+        if (bestKey === null || key[0] < bestKey[0] || (key[0] === bestKey[0] && cheaper([key[1], key[2]], [bestKey[1], bestKey[2]]))) {
+          best = to;
+          bestKey = key;
+        }
+      }
+      if (best === null) {
+        stuck.push(p);
+        break;
+      }
+      s.replaceAt(p, i, best);
+    }
+  }
+  return stuck;
+}
+
+/** The cheapest partition on `from` that may move to `to`, or null. */
+function cheapestMove(s: WorkState, from: number, to: number, ok: (p: WorkPartition) => boolean = () => true): WorkPartition | null {
+  let best: WorkPartition | null = null;
+  let bestCost: Cost | null = null;
+  for (const p of s.partitions) {
+    if (!p.replicas.includes(from) || !s.canPlace(p, from, to) || !ok(p)) continue;
+    const c = s.cost(p, from, to);
+    if (bestCost === null || cheaper(c, bestCost)) {
+      best = p;
+      bestCost = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * Move replicas until every kept broker is inside the replica band [lo, hi]. Each step moves
+ * one replica from the fullest source to the emptiest destination that a hard-goal-safe
+ * partition allows: sources are brokers above hi (or, when none is but someone is below lo,
+ * brokers that can give one and stay >= lo); destinations are brokers below lo (or, when
+ * none is, brokers that stay <= hi). Every step has count(src) > count(dst) + 1, so Σcount²
+ * falls strictly and the loop ends. Returns false when it stopped outside the band (every
+ * remaining pair is blocked by the rack/distinct-broker goals).
+ */
+export function balanceReplicas(s: WorkState): boolean {
+  const { lo, hi } = s.replicaBand();
+  const byCountDesc = (a: number, b: number): number => s.cnt(b) - s.cnt(a) || a - b;
+  for (;;) {
+    const over = s.kept.filter((b) => s.cnt(b) > hi);
+    const under = s.kept.filter((b) => s.cnt(b) < lo);
+    if (over.length === 0 && under.length === 0) return true;
+    const sources = (over.length > 0 ? over : s.kept.filter((b) => s.cnt(b) - 1 >= lo)).sort(byCountDesc);
+    const dests = (under.length > 0 ? under : s.kept.filter((b) => s.cnt(b) + 1 <= hi)).sort((a, b) => byCountDesc(b, a));
+    let moved = false;
+    for (const from of sources) {
+      for (const to of dests) {
+        if (s.cnt(from) <= s.cnt(to) + 1) continue;
+        const p = cheapestMove(s, from, to);
+        if (p === null) continue;
+        s.replace(p, from, to);
+        moved = true;
+        break;
+      }
+      if (moved) break;
+    }
+    if (!moved) return false;
+  }
+}
+
+export function bytesWithin(s: WorkState): boolean {
+  const avg = s.avgBytes();
+  const tol = s.thresholds.bytesRatio * avg;
+  return s.kept.every((b) => Math.abs(s.byt(b) - avg) <= tol);
+}
+
+/**
+ * Best effort toward the bytes band avg·(1 ± bytesRatio), never leaving the replica band:
+ * move one replica, or swap two (counts unchanged), between the heaviest broker and a
+ * lighter one, choosing the option that lowers Σ bytes² most per replica moved. Every step
+ * lowers Σ bytes² strictly, so it ends; it stops when no single move or swap helps.
+ */
+export function balanceBytes(s: WorkState): void {
+  const { lo, hi } = s.replicaBand();
+  const limit = 4 * s.partitions.length + 16;
+  for (let iter = 0; iter < limit && !bytesWithin(s); iter++) {
+    const heavy = [...s.kept].sort((a, b) => s.byt(b) - s.byt(a) || a - b)[0];
+    if (heavy === undefined) return;
+    // A holder object: TS does not track assignments made inside the closure.
+    const best: { gain: number; apply: (() => void) | null } = { gain: 0, apply: null };
+    const consider = (gain: number, apply: () => void): void => {
+      if (gain > best.gain) {
+        best.gain = gain;
+        best.apply = apply;
+      }
+    };
+    for (const light of s.kept) {
+      const gap = s.byt(heavy) - s.byt(light);
+      if (light === heavy || gap <= 0) continue;
+      for (const p of s.partitions) {
+        if (!p.replicas.includes(heavy)) continue;
+        // Single move: Σbytes² falls by 2·size·(gap - size).
+        if (s.cnt(heavy) - 1 >= lo && s.cnt(light) + 1 <= hi && p.size < gap && s.canPlace(p, heavy, light)) {
+          const gain = (2 * p.size * (gap - p.size)) / Math.max(1, s.cost(p, heavy, light)[0]);
+          consider(gain, () => s.replace(p, heavy, light));
+        }
+        // Swap with a smaller partition on `light`: two replicas move, counts stay.
+        for (const q of s.partitions) {
+          const d = p.size - q.size;
+          if (d <= 0 || d >= gap || q === p || !q.replicas.includes(light)) continue;
+          if (!s.canPlace(p, heavy, light) || !s.canPlace(q, light, heavy)) continue;
+          const moves = Math.max(1, s.cost(p, heavy, light)[0] + s.cost(q, light, heavy)[0]);
+          consider((2 * d * (gap - d)) / moves, () => {
+            s.replace(p, heavy, light);
+            s.replace(q, light, heavy);
+          });
+        }
+      }
+    }
+    if (best.apply === null) return;
+    best.apply();
+  }
+}
