@@ -19,7 +19,7 @@ import { MetadataImageImpl } from './metadata-image.js';
 import { NatsBrokerRegistry } from './nats-broker-registry.js';
 import { NatsMetadataStore, connectNats } from './nats-store.js';
 import { StorePartitionStateWriter } from './partition-state-writer.js';
-import type { ClusterMembership } from './types.js';
+import { SessionGate } from './session-gate.js';
 
 export interface NatsCluster extends ClusterHandle {
   readonly nc: NatsConnection;
@@ -91,16 +91,22 @@ export async function startNatsCluster(config: BrokerConfig, logger?: Logger, op
     const controller = new ClusterController({ nc, store, image, registry, lease, config, logger, random: opts.random, forwardTimeoutMs: opts.forwardTimeoutMs });
     controller.start();
 
-    const membership: ClusterMembership = {
-      isSessionValid: () => registry.isSessionValid(),
-      onSessionChange: (cb) => registry.onSessionChange(cb),
-    };
+    // Contract (Liveness): after a lapse, lead again only once the session is valid AND the
+    // image has applied everything the store held when it came back (we may have been deposed).
+    const membership = new SessionGate({
+      session: registry,
+      storeRevision: () => store.currentRevision(),
+      appliedRevision: () => store.watchedRevision(),
+      logger,
+    });
+    cleanup.push(() => Promise.resolve(membership.close()));
     const isrWriter = new StorePartitionStateWriter({
       store,
       brokerId: config.nodeId,
       // KIP-841: never re-add a broker the controller is removing (dead or shutting down).
       eligible: (id) => isUsable(controller.view(), id),
-      canWrite: () => registry.isSessionValid(),
+      // ISR writes are leader actions: same gate as produce (no writes from a stale image).
+      canWrite: () => membership.isSessionValid(),
       logger,
     });
 
@@ -135,6 +141,7 @@ export async function startNatsCluster(config: BrokerConfig, logger?: Logger, op
       controlledShutdown,
       controllerLease: () => heldLease.current(),
       close: async () => {
+        membership.close();
         await controller.stop();
         await heldLease.close();
         await registry.close();

@@ -245,6 +245,26 @@ export class NatsMetadataStore implements MetadataStore {
     };
   }
 
+  /**
+   * The bucket's newest revision now (the stream's last sequence): every change made so far is
+   * at or below it. A server round trip, so it reflects writes other brokers made meanwhile.
+   */
+  async currentRevision(): Promise<number> {
+    this.checkOpen();
+    return (await this.kv.status()).streamInfo.state.last_seq;
+  }
+
+  /**
+   * The revision up to which every open watch has delivered all changes (callbacks run
+   * synchronously, so a watcher such as the metadata image has applied them). With no open
+   * watch nothing is pending, hence no bound.
+   */
+  watchedRevision(): number {
+    let min = Number.MAX_SAFE_INTEGER;
+    for (const w of this.watches) min = Math.min(min, w.deliveredRevision);
+    return min;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -301,6 +321,11 @@ class NatsWatch {
     private readonly onChange: (entry: KvEntry) => void,
     private readonly logger?: Logger,
   ) {}
+
+  /** Every change at or below this revision has been passed to the callback (or filtered out). */
+  get deliveredRevision(): number {
+    return this.lastRevision;
+  }
 
   async start(): Promise<void> {
     // Everything up to the stream's last sequence now is covered by the initial load.

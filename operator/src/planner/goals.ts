@@ -3,7 +3,7 @@
  * (balanceReplicas), then bytes (balanceBytes). Each is greedy over WorkState, scanning
  * brokers and partitions in a fixed order so equal inputs give equal plans.
  */
-import { cheaper, type Cost, type WorkPartition, type WorkState } from './state.js';
+import { cheaper, type WorkPartition, type WorkState } from './state.js';
 
 /**
  * Replace every replica that is off-cluster (removed or unknown broker), duplicated, or over
@@ -40,25 +40,19 @@ export function fixHardGoals(s: WorkState): WorkPartition[] {
   return stuck;
 }
 
-/** The cheapest partition on `from` that may move to `to`, or null. */
-function cheapestMove(s: WorkState, from: number, to: number, ok: (p: WorkPartition) => boolean = () => true): WorkPartition | null {
-  let best: WorkPartition | null = null;
-  let bestCost: Cost | null = null;
-  for (const p of s.partitions) {
-    if (!p.replicas.includes(from) || !s.canPlace(p, from, to) || !ok(p)) continue;
-    const c = s.cost(p, from, to);
-    if (bestCost === null || cheaper(c, bestCost)) {
-      best = p;
-      bestCost = c;
-    }
+function lexLess(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x < y;
   }
-  return best;
+  return false;
 }
 
 /**
  * Move replicas until every kept broker is inside the replica band [lo, hi]. Each step moves
- * one replica from the fullest source to the emptiest destination that a hard-goal-safe
- * partition allows: sources are brokers above hi (or, when none is but someone is below lo,
+ * one replica off the fullest source that can give one, to a destination, choosing by
+ * [extra moves, destinations the partition fits, destination count, bytes cost]: sources are brokers above hi (or, when none is but someone is below lo,
  * brokers that can give one and stay >= lo); destinations are brokers below lo (or, when
  * none is, brokers that stay <= hi). Every step has count(src) > count(dst) + 1, so Σcount²
  * falls strictly and the loop ends. Returns false when it stopped outside the band (every
@@ -75,15 +69,25 @@ export function balanceReplicas(s: WorkState): boolean {
     const dests = (under.length > 0 ? under : s.kept.filter((b) => s.cnt(b) + 1 <= hi)).sort((a, b) => byCountDesc(b, a));
     let moved = false;
     for (const from of sources) {
+      // Most-constrained first: a partition that fits few of the destinations moves before one
+      // that fits many, so flexible partitions stay available for the brokers that need them
+      // (racks can leave some destinations reachable only through a few partitions).
+      const fits = (p: WorkPartition): number => dests.filter((d) => s.cnt(from) > s.cnt(d) + 1 && s.canPlace(p, from, d)).length;
+      let best: { p: WorkPartition; to: number; key: readonly [number, number, number, number] } | null = null;
       for (const to of dests) {
         if (s.cnt(from) <= s.cnt(to) + 1) continue;
-        const p = cheapestMove(s, from, to);
-        if (p === null) continue;
-        s.replace(p, from, to);
+        for (const p of s.partitions) {
+          if (!p.replicas.includes(from) || !s.canPlace(p, from, to)) continue;
+          const c = s.cost(p, from, to);
+          const key = [c[0], fits(p), s.cnt(to), c[1]] as const;
+          if (best === null || lexLess(key, best.key)) best = { p, to, key };
+        }
+      }
+      if (best !== null) {
+        s.replace(best.p, from, best.to);
         moved = true;
         break;
       }
-      if (moved) break;
     }
     if (!moved) return false;
   }
