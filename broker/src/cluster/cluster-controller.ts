@@ -20,6 +20,10 @@
  * the ISR advances its reassignment) and on a timer as a safety net. One pass at a time, each
  * bounded and idempotent, so it is safe to re-run after losing and regaining the lease.
  *
+ * Failure detection: while holding the lease it also watches every other live broker's Kafka
+ * listener (failure-detector.ts); a process found dead has its registration deleted
+ * (revision-checked) and is reconciled away at once instead of after the session timeout.
+ *
  * Producer ids are not a controller decision: every broker claims blocks with a CAS on the
  * shared `producerIds.block` key, unique across brokers without forwarding.
  */
@@ -27,9 +31,10 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { NotControllerError, type ControllerLease } from './controller-lease.js';
+import { FailureDetector, type ExpelOutcome, type FailureDetectorTiming } from './failure-detector.js';
 import type { BrokerView } from './leader-election.js';
 import { LocalController, type AppliedMetadataImage } from './local-controller.js';
-import type { NatsBrokerRegistry } from './nats-broker-registry.js';
+import type { NatsBrokerRegistration, NatsBrokerRegistry } from './nats-broker-registry.js';
 import { decodeValue, encodeValue } from './nats-store.js';
 import { PartitionAdmin } from './partition-admin.js';
 import { effectiveTopicConfig } from './topic-config.js';
@@ -63,6 +68,11 @@ export interface ClusterControllerOptions {
   readonly forwardTimeoutMs?: number;
   /** Safety-net reconciliation period (default: broker.heartbeat.interval.ms). */
   readonly reconcileIntervalMs?: number;
+  /**
+   * Fast detection of dead broker processes (failure-detector.ts; README.md "Failure
+   * detection"): on by default; false turns it off, an object tunes its timing (tests).
+   */
+  readonly failureDetection?: boolean | Partial<FailureDetectorTiming>;
 }
 
 /** Operations the controller serves for other brokers. */
@@ -127,6 +137,7 @@ export class ClusterController implements Controller {
   /** Brokers seen restarting: demoted once (their unflushed tail may be gone), then usable again. */
   private readonly restarted = new Set<number>();
   private stopped = false;
+  readonly failureDetector: FailureDetector | null;
 
   constructor(private readonly opts: ClusterControllerOptions) {
     const fenced = new FencedStore(opts.store, () => opts.lease.assertStillController());
@@ -142,6 +153,35 @@ export class ClusterController implements Controller {
       },
       logger: opts.logger,
     });
+    const fd = opts.failureDetection ?? true;
+    this.failureDetector =
+      fd === false
+        ? null
+        : new FailureDetector({
+            selfId: opts.config.nodeId,
+            brokers: () => opts.registry.brokers(),
+            isActive: () => !this.stopped && opts.lease.isController(),
+            onDead: (reg) => this.expel(reg),
+            timing: fd === true ? undefined : fd,
+            logger: opts.logger,
+          });
+  }
+
+  /**
+   * A death verdict: only the active controller acts (fenced like its other writes), the delete
+   * is revision-checked against the condemned incarnation, and the registry is re-read at once,
+   * so the reconciliation it triggers already sees the broker gone.
+   */
+  private async expel(reg: NatsBrokerRegistration): Promise<ExpelOutcome> {
+    try {
+      await this.opts.lease.assertStillController();
+    } catch (err) {
+      if (err instanceof NotControllerError) return 'not-controller';
+      throw err;
+    }
+    const outcome = await this.opts.registry.expel(reg.id, reg.incarnation);
+    if (outcome === 'expelled') this.kick();
+    return outcome;
   }
 
   /** Liveness from the registry: its live set and shuttingDown flags (any broker may ask). */
@@ -169,8 +209,13 @@ export class ClusterController implements Controller {
       lease.onChange((s) => {
         if (s.isMe) this.kick();
         else this.restarted.clear();
+        // Watch brokers exactly while we hold the lease.
+        this.failureDetector?.sync();
       }),
-      registry.onChange(() => this.kick()),
+      registry.onChange(() => {
+        this.kick();
+        this.failureDetector?.sync();
+      }),
       registry.onMembershipChange((c) => {
         // Only the active controller acts on a restart; an old event must not demote later.
         if (c.restarted.length === 0 || !lease.isController()) return;
@@ -190,10 +235,12 @@ export class ClusterController implements Controller {
     };
     tick();
     this.kick();
+    this.failureDetector?.sync();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.failureDetector?.stop();
     if (this.timer) clearTimeout(this.timer);
     for (const u of this.unsubscribe) u();
     this.sub?.unsubscribe();

@@ -1,6 +1,7 @@
 /**
  * Broker registry for a cluster: the `<cluster>_brokers` bucket (ARCHITECTURE.md). Each broker
- * re-puts `<brokerId>` -> {id, host, port, rack, incarnation} every heartbeat; the bucket's
+ * re-puts `<brokerId>` -> {id, host, port, rack, incarnation} every heartbeat (an unconditional put, so an
+ * entry deleted while the broker lives is re-created by the next heartbeat); the bucket's
  * max_age (the session timeout) removes the entry of a broker that stopped. nats-server 2.9
  * does not tell watchers about expiry, so the live set is found by polling the bucket.
  *
@@ -16,7 +17,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BrokerRegistrationSchema } from './keys.js';
 import type { BrokerRegistry } from './metadata-image.js';
-import { bucketName, decodeValue, encodeValue, openBucket, snapshotBucket } from './nats-store.js';
+import { bucketName, decodeValue, encodeValue, isRevisionMismatch, openBucket, snapshotBucket } from './nats-store.js';
 import type { BrokerRegistration } from './types.js';
 
 export interface NatsBrokerRegistration extends BrokerRegistration {
@@ -150,9 +151,36 @@ export class NatsBrokerRegistry implements BrokerRegistry {
     await this.poll();
   }
 
-  /** Re-read the live set now (tests, or after learning of a change out of band). */
-  refresh(): Promise<void> {
+  /**
+   * Re-read the live set now (tests, or after learning of a change out of band). A poll already
+   * in flight may have read the bucket before that change, so wait for it and read again.
+   */
+  async refresh(): Promise<void> {
+    await this.polling?.catch(() => undefined);
     return this.poll();
+  }
+
+  /**
+   * Removes broker `id`'s registration if it still is incarnation `incarnation` (the failure
+   * detector's death verdict; README.md "Failure detection"). Revision-checked: the delete names
+   * the revision just read, so a heartbeat or a re-registration by a restarted broker (new
+   * incarnation) landing in between makes it fail instead of deleting a live entry. On success
+   * the live set is re-read at once, so listeners see the broker leave now, not at the next poll.
+   */
+  async expel(id: number, incarnation: string): Promise<'expelled' | 'absent' | 'reregistered'> {
+    if (this.opts.self?.id === id) throw new Error('a broker never expels itself');
+    const e = await this.kv.get(String(id));
+    if (!e || e.operation !== 'PUT') return 'absent';
+    const parsed = NatsBrokerRegistrationSchema.safeParse(safeDecode(e.value));
+    if (!parsed.success || parsed.data.incarnation !== incarnation) return 'reregistered';
+    try {
+      await this.kv.delete(String(id), { previousSeq: e.revision });
+    } catch (err) {
+      if (isRevisionMismatch(err)) return 'reregistered';
+      throw err;
+    }
+    await this.refresh();
+    return 'expelled';
   }
 
   /** Stops heartbeats and, unless `keepRegistration`, removes our entry so others see us leave at once. */
@@ -262,6 +290,14 @@ export class NatsBrokerRegistry implements BrokerRegistry {
     for (const [id, reg] of this.live) if (!next.has(id)) left.push(reg);
     if (left.length > 0) changed = true;
     this.live = next;
+    // Our own entry is gone although we heartbeat: another broker's failure detector expelled
+    // us (it saw our listener refuse connections), or it expired while NATS was unreachable.
+    // The heartbeat's unconditional put re-creates it; do it now rather than at the next beat.
+    const self = this.opts.self;
+    if (self && !next.has(self.id) && !this.closed) {
+      this.opts.logger?.warn({ brokerId: self.id }, 'our broker registration is missing; re-registering');
+      void this.heartbeat();
+    }
     if (!changed) return;
     this.emit(this.listeners, undefined);
     if (joined.length + left.length + restarted.length > 0) this.emit(this.membershipListeners, { joined, left, restarted });

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.js';
 import { ClusterController } from './cluster-controller.js';
 import { ControllerLease } from './controller-lease.js';
+import type { FailureDetectorTiming } from './failure-detector.js';
 import { isUsable } from './leader-election.js';
 import { ensureClusterId, type ClusterHandle } from './local-cluster.js';
 import { MetadataImageImpl } from './metadata-image.js';
@@ -37,6 +38,8 @@ export interface NatsClusterOptions {
   /** Registry/lease poll period; default heartbeat interval (tests shorten it). */
   readonly pollMs?: number;
   readonly forwardTimeoutMs?: number;
+  /** ClusterControllerOptions.failureDetection (default on). */
+  readonly failureDetection?: boolean | Partial<FailureDetectorTiming>;
 }
 
 export async function startNatsCluster(config: BrokerConfig, logger?: Logger, opts: NatsClusterOptions = {}): Promise<NatsCluster> {
@@ -88,7 +91,7 @@ export async function startNatsCluster(config: BrokerConfig, logger?: Logger, op
     });
     const heldLease = lease;
     cleanup.push(() => heldLease.close());
-    const controller = new ClusterController({ nc, store, image, registry, lease, config, logger, random: opts.random, forwardTimeoutMs: opts.forwardTimeoutMs });
+    const controller = new ClusterController({ nc, store, image, registry, lease, config, logger, random: opts.random, forwardTimeoutMs: opts.forwardTimeoutMs, failureDetection: opts.failureDetection });
     controller.start();
 
     // Contract (Liveness): after a lapse, lead again only once the session is valid AND the

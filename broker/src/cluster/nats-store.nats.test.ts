@@ -80,3 +80,23 @@ describe('NatsMetadataStore across a nats-server restart', () => {
     }
   });
 });
+
+describe('NatsMetadataStore revisions for the session gate', () => {
+  it('currentRevision is the newest write; watchedRevision reaches it once the watch delivered it', async () => {
+    const { store } = await openStore();
+    try {
+      expect(store.watchedRevision()).toBe(Number.MAX_SAFE_INTEGER); // no watch: nothing pending
+      await store.create('topics.a', 0);
+      const seen: KvEntry[] = [];
+      await store.watch('', (e) => seen.push(e));
+      const r1 = await store.currentRevision();
+      expect(store.watchedRevision()).toBeGreaterThanOrEqual(r1); // covered by the initial load
+      const r2 = await store.create('topics.b', 1);
+      expect(await store.currentRevision()).toBe(r2);
+      await eventually(() => store.watchedRevision() >= r2, 5000, 'watch delivers the new revision');
+      expect(seen.map((e) => e.key)).toEqual(['topics.a', 'topics.b']);
+    } finally {
+      await store.close();
+    }
+  });
+});
