@@ -60,18 +60,7 @@ def main(a):
         "error_cb": on_client_error,
     }
     conf.update(a.get("config", {}))
-    # TEMP-DEBUG (strand repro): librdkafka debug log to a file
-    if os.environ.get("STRAND_RDKAFKA_DEBUG"):
-        import logging
-        lg = logging.getLogger("rdkafka")
-        fh = logging.FileHandler(os.environ["STRAND_RDKAFKA_DEBUG_FILE"])
-        fh.setFormatter(logging.Formatter("%(created).3f %(message)s"))
-        lg.addHandler(fh)
-        lg.setLevel(logging.DEBUG)
-        conf["debug"] = os.environ["STRAND_RDKAFKA_DEBUG"]
-        p = Producer(conf, logger=lg)
-    else:
-        p = Producer(conf)
+    p = Producer(conf)
 
     topic = a["topic"]
     partitions = int(a.get("partitions", 1))

@@ -5,15 +5,41 @@
  * written in request order through a ResponseQueue. Reading pauses while too many requests
  * are pending or while the socket's write buffer is full, so neither a pipelining producer
  * nor a slow consumer can grow memory without bound.
+ *
+ * Exception: requests answered from the cluster-metadata image (Metadata, FindCoordinator,
+ * DescribeCluster) are handled only once every earlier response on the connection has been
+ * released, as Kafka does (it processes one request per connection at a time). Otherwise a
+ * Metadata request pipelined behind a parked acks=all Produce is answered from the image as
+ * it was when the request ARRIVED but delivered only when the produce completes (seconds
+ * later), after the client already learned newer leadership elsewhere: librdkafka (no
+ * leader-epoch checks before 2.1) then moves the partition back to a dead former leader and,
+ * through its delegation race, can stay there until messages time out.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WriterOutput } from '../protocol/primitives.js';
 // The one storage function the server uses beyond types: recycling fetch read buffers.
 import { releaseReadBuffers } from '../storage/read-buffers.js';
-import { CloseConnection, type Dispatcher } from './dispatcher.js';
+import { CloseConnection } from './dispatcher.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import { ResponseQueue } from './response-queue.js';
+
+/** What a connection needs from the Dispatcher (a seam for tests). */
+export interface RequestDispatcher {
+  dispatch(frame: Buffer, connectionId: string): Promise<WriterOutput | null>;
+}
+
+/** Metadata (3), FindCoordinator (10), DescribeCluster (60): answers are a view of the image. */
+const IMAGE_VIEW_APIS: ReadonlySet<number> = new Set([3, 10, 60]);
+
+/**
+ * Must this request wait until every earlier response on its connection was released? True
+ * for image views, so their answer is never older than what this connection already sent.
+ * Pure; `frame` is the request without its size prefix (api key in the first two bytes).
+ */
+export function handledInOrder(frame: Buffer): boolean {
+  return frame.length >= 2 && IMAGE_VIEW_APIS.has(frame.readInt16BE(0));
+}
 
 export interface ConnectionOptions {
   readonly maxFrameBytes: number;
@@ -33,11 +59,13 @@ export class Connection {
   private closed = false;
   private stopping = false;
   private idleWaiters: (() => void)[] = [];
+  /** In-order requests (handledInOrder) waiting for the queue head to reach them, by seq. */
+  private readonly deferred: { readonly seq: number; readonly frame: Buffer }[] = [];
 
   constructor(
     readonly id: string,
     private readonly socket: Socket,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: RequestDispatcher,
     private readonly logger: Logger,
     private readonly opts: ConnectionOptions,
   ) {
@@ -110,6 +138,25 @@ export class Connection {
 
   private dispatch(frame: Buffer): void {
     const seq = this.queue.reserve();
+    if (handledInOrder(frame) && seq !== this.queue.head) {
+      // The frame may be a view into a decoder chunk that is reused: keep our own copy.
+      this.deferred.push({ seq, frame: Buffer.from(frame) });
+      return;
+    }
+    this.handle(seq, frame);
+  }
+
+  /** Run deferred in-order requests whose every predecessor has been released. */
+  private runDeferred(): void {
+    while (!this.closed) {
+      const next = this.deferred[0];
+      if (next === undefined || next.seq !== this.queue.head) return;
+      this.deferred.shift();
+      this.handle(next.seq, next.frame);
+    }
+  }
+
+  private handle(seq: number, frame: Buffer): void {
     this.dispatcher.dispatch(frame, this.id).then(
       (out) => this.complete(seq, out),
       (err: unknown) => {
@@ -164,6 +211,7 @@ export class Connection {
       }
       if (!ok) this.writeBlocked = true;
     }
+    this.runDeferred();
     if (this.queue.pending === 0) this.wakeIdle();
     this.pump();
   }

@@ -16,6 +16,11 @@ export class ResponseQueue<T> {
     return this.nextSeq - this.headSeq;
   }
 
+  /** The oldest slot not yet released (every earlier response has been handed out). */
+  get head(): number {
+    return this.headSeq;
+  }
+
   reserve(): number {
     return this.nextSeq++;
   }
