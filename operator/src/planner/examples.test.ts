@@ -128,4 +128,33 @@ describe('planner examples (the issue scenarios)', () => {
     expect(plan.after.brokers.map((b) => b.replicas)).toEqual([5, 5, 5, 5]);
     expect(plan.replicasMoved).toBe(10);
   });
+  test('regression: no single rack-legal move from the fullest to the emptiest broker, a chain is needed', () => {
+    // Found by fast-check (seed -2010448995): 23 replicas over 8 brokers in two racks of 4, band
+    // [2, 3]. Rack a held too many RF 1 replicas and no single over -> under move was rack-legal
+    // or kept Σcount² falling; a two-step chain through an in-band broker reaches the band.
+    const topic = (name: string, lists: number[][]): PlannerInput['topics'][number] => ({
+      name,
+      minInsyncReplicas: 1,
+      partitions: lists.map((replicas, partition) => ({ partition, replicas, leader: replicas[0] ?? -1, sizeBytes: 0 })),
+    });
+    const input: PlannerInput = {
+      brokers: [1, 2, 3, 4, 5, 6, 7, 8].map((id) => ({ id, rack: id % 2 === 1 ? 'a' : 'b' })),
+      removeBrokers: [],
+      thresholds: { replicaCount: 0, leaderCount: 0, bytesRatio: 0.05 },
+      topics: [
+        topic('t0', [[1], [7], [6], [1], [4], [1]]),
+        topic('t1', [[6, 5], [6, 5], [5, 1], [4, 1], [5, 7]]),
+        topic('t2', [[7], [7], [3], [6], [7], [3], [3]]),
+      ],
+    };
+    const plan = planOf(input);
+    expect(plan.after.hardGoalViolations).toBe(0);
+    expect(plan.after.replicasWithinThreshold).toBe(true);
+    for (const b of plan.after.brokers) {
+      expect(b.replicas).toBeGreaterThanOrEqual(2);
+      expect(b.replicas).toBeLessThanOrEqual(3);
+    }
+    expect(plan.unmetGoals.some((g) => g.startsWith('replica count'))).toBe(false);
+    expect(planOf({ ...input, brokers: [...input.brokers].reverse(), topics: [...input.topics].reverse() })).toEqual(plan);
+  });
 });

@@ -89,8 +89,87 @@ export function balanceReplicas(s: WorkState): boolean {
         break;
       }
     }
-    if (!moved) return false;
+    if (!moved && !chainMove(s, lo, hi)) return false;
   }
+}
+
+/**
+ * Fallback when no single move is rack-legal: a chain from0 -> b1 -> ... -> bk, each link
+ * moving one replica of a different partition, found by breadth-first search over "some
+ * partition on x may go to y", one search per usable source. Only the ends change count
+ * (every broker inside the chain gives one and takes one), so the chain is allowed exactly
+ * when a single move between its ends would be: count(src) > count(dst) + 1, src above the
+ * band or dst below it, neither end leaving the band. Σcount² still falls strictly. Shortest
+ * chains first, then the fewest extra replica copies; scans are in broker/partition order
+ * (deterministic). Returns false when no chain exists.
+ */
+function chainMove(s: WorkState, lo: number, hi: number): boolean {
+  // The ends obey the single-move rules: the source stays >= lo (or is above hi), the end
+  // stays <= hi (or is below lo), one of them is outside the band, and count(src) > count(dst) + 1.
+  const canGive = (b: number): boolean => s.cnt(b) > hi || s.cnt(b) - 1 >= lo;
+  const canTake = (b: number): boolean => s.cnt(b) < lo || s.cnt(b) + 1 <= hi;
+  const ends = (src: number, dst: number): boolean =>
+    src !== dst && canTake(dst) && s.cnt(src) > s.cnt(dst) + 1 && (s.cnt(src) > hi || s.cnt(dst) < lo);
+  const sources = s.kept.filter(canGive);
+  interface Link {
+    readonly prev: Link | null;
+    readonly at: number;
+    readonly p: WorkPartition | null;
+    readonly extra: number;
+    readonly len: number;
+    readonly root: number;
+  }
+  const used = (l: Link | null, p: WorkPartition): boolean => {
+    for (let x = l; x !== null; x = x.prev) if (x.p === p) return true;
+    return false;
+  };
+  // One breadth-first search per source (fullest first), so a broker in the band can be a
+  // source for one chain and a pass-through for another.
+  let found: Link | null = null;
+  for (const root of [...sources].sort((x, y) => s.cnt(y) - s.cnt(x) || x - y)) {
+    const start: Link = { prev: null, at: root, p: null, extra: 0, len: 0, root };
+    const seen = new Set<number>([root]);
+    let layer: Link[] = [start];
+    while (layer.length > 0 && (found === null || (layer[0]?.len ?? 0) < found.len)) {
+      const next = new Map<number, Link>();
+      for (const l of layer) {
+        for (const to of s.kept) {
+          if (seen.has(to)) continue;
+          for (const p of s.partitions) {
+            if (!p.replicas.includes(l.at) || used(l, p) || !s.canPlace(p, l.at, to)) continue;
+            const extra = l.extra + s.cost(p, l.at, to)[0];
+            const cur = next.get(to);
+            if (cur === undefined || extra < cur.extra) next.set(to, { prev: l, at: to, p, extra, len: l.len + 1, root });
+          }
+        }
+      }
+      layer = [...next.values()].sort((x, y) => x.at - y.at);
+      for (const l of layer) seen.add(l.at);
+      // Shortest chain first, then the fewest extra copies, then the emptiest end; ties keep
+      // the earlier (fuller, lower-id) source.
+      for (const l of layer) {
+        if (!ends(root, l.at)) continue;
+        if (found === null || l.len < found.len || (l.len === found.len && (l.extra < found.extra || (l.extra === found.extra && s.cnt(l.at) < s.cnt(found.at))))) found = l;
+      }
+    }
+  }
+  if (found === null) return false;
+  const links: Link[] = [];
+  for (let x: Link | null = found; x !== null && x.p !== null; x = x.prev) links.unshift(x);
+  // Apply in order. The links move different partitions, but one partition may hold brokers of
+  // several links, so each is rechecked against the hard goals (and all undone if one fails).
+  const done: { p: WorkPartition; from: number; to: number }[] = [];
+  for (const l of links) {
+    const from = l.prev?.at ?? -1;
+    const p = l.p as WorkPartition;
+    if (!p.replicas.includes(from) || !s.canPlace(p, from, l.at)) {
+      for (const d of done.reverse()) s.replace(d.p, d.to, d.from);
+      return false;
+    }
+    s.replace(p, from, l.at);
+    done.push({ p, from, to: l.at });
+  }
+  return true;
 }
 
 export function bytesWithin(s: WorkState): boolean {
