@@ -6,10 +6,14 @@ Prints one JSON event per stdout line as it happens, so a test can follow the me
   {"event": "assigned", "partitions": [...]}   the member's whole assignment after a change
   {"event": "record", "p": P, "o": O, "v": V}  a record processed (after its commit, if "sync")
   {"event": "eof"}                             every assigned partition reached its end
-  {"event": "closed"}                          left the group (SIGTERM, or exit_on_eof)
+  {"event": "committed", "offsets": {"P": O}}  max_records reached: these offsets (next to
+                                               read, per partition) were committed synchronously
+  {"event": "closed"}                          left the group (SIGTERM, exit_on_eof, max_records)
 SIGTERM closes the consumer (leaving the group, as a clean shutdown does); SIGKILL does not.
 Args: bootstrap, group, topic, strategy (confluent), instance_id, session_timeout_ms,
-commit ("auto" | "sync"), exit_on_eof.
+commit ("auto" | "sync"), exit_on_eof, max_records (process exactly that many records, commit
+their offsets synchronously, close the consumer cleanly and exit 0: a deterministic "stop
+partway", independent of timing).
 """
 import json
 import logging
@@ -73,7 +77,10 @@ def run_confluent(a):
 
     c.subscribe([a["topic"]], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
     eof_reported = False
-    while not stopping:
+    max_records = a.get("max_records")
+    processed = {}  # partition -> next offset to read (last processed + 1)
+    count = 0
+    while not stopping and (max_records is None or count < max_records):
         m = c.poll(0.2)
         if m is None:
             continue
@@ -91,12 +98,18 @@ def run_confluent(a):
         if a.get("commit") == "sync":
             c.commit(message=m, asynchronous=False)
         out({"event": "record", "p": m.partition(), "o": m.offset(), "v": m.value().decode()})
+        processed[m.partition()] = m.offset() + 1
+        count += 1
+    if max_records is not None and count >= max_records and processed:
+        from confluent_kafka import TopicPartition
+        c.commit(offsets=[TopicPartition(a["topic"], p, o) for p, o in sorted(processed.items())], asynchronous=False)
+        out({"event": "committed", "offsets": {str(p): o for p, o in sorted(processed.items())}})
     c.close()
     out({"event": "closed"})
 
 
 def run_kafka_python(a):
-    from kafka import KafkaConsumer
+    from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 
     c = KafkaConsumer(
         a["topic"],
@@ -108,8 +121,11 @@ def run_kafka_python(a):
         heartbeat_interval_ms=1000,
         api_version_auto_timeout_ms=10000,
     )
+    max_records = a.get("max_records")
+    processed = {}  # partition -> next offset to read (last processed + 1)
+    count = 0
     last = None
-    while not stopping:
+    while not stopping and (max_records is None or count < max_records):
         batches = c.poll(timeout_ms=200)
         assignment = sorted(tp.partition for tp in c.assignment())
         if assignment != last:
@@ -117,16 +133,24 @@ def run_kafka_python(a):
             out({"event": "assigned", "partitions": assignment})
         for tp, msgs in batches.items():
             for m in msgs:
-                if stopping:
+                if stopping or (max_records is not None and count >= max_records):
                     break
                 if a.get("commit") == "sync":
-                    from kafka import OffsetAndMetadata, TopicPartition
                     c.commit({TopicPartition(tp.topic, tp.partition): OffsetAndMetadata(m.offset + 1, "")})
                 out({"event": "record", "p": m.partition, "o": m.offset, "v": m.value.decode()})
+                processed[m.partition] = m.offset + 1
+                count += 1
             else:
                 continue
             break
-    c.close()
+    if max_records is not None and count >= max_records and processed:
+        # Commit exactly what was processed (not the fetch position, which may be further on).
+        c.commit({TopicPartition(a["topic"], p): OffsetAndMetadata(o, "") for p, o in processed.items()})
+        out({"event": "committed", "offsets": {str(p): o for p, o in sorted(processed.items())}})
+    if max_records is not None:
+        c.close(autocommit=False)
+    else:
+        c.close()
     out({"event": "closed"})
 
 

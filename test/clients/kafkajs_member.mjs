@@ -1,12 +1,16 @@
 /**
  * A long-running kafkajs consumer-group member for the group integration tests.
  * Usage: node kafkajs_member.mjs '<json args>' (bootstrap, group, topic, sessionTimeout,
- * commit: "sync" | "auto"). Prints one JSON event per stdout line:
+ * commit: "sync" | "auto", maxRecords). Prints one JSON event per stdout line:
  *   {"event":"assigned","partitions":[...]}   after each completed rebalance
  *   {"event":"record","p":P,"o":O,"v":V}   a record processed; with commit "sync" only after
  *                                           its offset was committed, so "processed" = "committed"
- *   {"event":"closed"}                      left the group (SIGTERM)
+ *   {"event":"committed","offsets":{"P":O}} maxRecords reached: these offsets (next to read,
+ *                                           per partition) were committed
+ *   {"event":"closed"}                      left the group (SIGTERM, or maxRecords reached)
  * SIGTERM disconnects (LeaveGroup, as a clean shutdown does); SIGKILL leaves nothing behind.
+ * maxRecords: process exactly that many records, commit their offsets, disconnect cleanly and
+ * exit 0 (a deterministic "stop partway", independent of timing).
  */
 import kafkajs from 'kafkajs';
 
@@ -28,18 +32,29 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => {
 consumer.on(consumer.events.CRASH, (e) => out({ event: 'crash', error: String(e.payload.error) }));
 
 let stopping = false;
-process.on('SIGTERM', () => {
+const maxRecords = typeof a.maxRecords === 'number' ? a.maxRecords : null;
+let count = 0;
+const shutdown = (before = async () => undefined) => {
   if (stopping) return;
   stopping = true;
-  consumer
-    .disconnect()
+  before()
+    .then(() => consumer.disconnect())
     .then(() => out({ event: 'closed' }))
-    .finally(() => process.exit(0));
-});
+    .then(
+      () => process.exit(0),
+      (err) => {
+        out({ event: 'crash', error: String(err) });
+        // SIGTERM exits 0 as before; a failed commit at maxRecords is a failure.
+        process.exit(maxRecords !== null && count >= maxRecords ? 1 : 0);
+      },
+    );
+};
+process.on('SIGTERM', () => shutdown());
 
 await consumer.connect();
 await consumer.subscribe({ topic: a.topic, fromBeginning: true });
 const sync = a.commit === 'sync';
+const processed = new Map(); // partition -> next offset to read (last processed + 1)
 await consumer.run({
   autoCommit: !sync,
   eachMessage: async ({ topic, partition, message }) => {
@@ -48,5 +63,16 @@ await consumer.run({
     const o = Number(message.offset);
     if (sync) await consumer.commitOffsets([{ topic, partition, offset: String(o + 1) }]);
     out({ event: 'record', p: partition, o, v: message.value?.toString() ?? null });
+    processed.set(partition, o + 1);
+    count += 1;
+    if (maxRecords !== null && count >= maxRecords) {
+      // Not awaited: disconnect waits for this handler to return. Later eachMessage calls see
+      // `stopping` and leave their records unprocessed and uncommitted.
+      shutdown(async () => {
+        const offsets = [...processed].sort(([x], [y]) => x - y);
+        await consumer.commitOffsets(offsets.map(([p, next]) => ({ topic: a.topic, partition: p, offset: String(next) })));
+        out({ event: 'committed', offsets: Object.fromEntries(offsets.map(([p, next]) => [String(p), next])) });
+      });
+    }
   },
 });

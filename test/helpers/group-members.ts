@@ -6,11 +6,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PYTHON, REPO_ROOT, clientScript, requireKcat, requirePythonModules, tail } from './tools.js';
-import { waitFor } from './wait.js';
+import { orTimeout, waitFor } from './wait.js';
 
 export interface MemberEvent {
-  readonly event: 'assigned' | 'record' | 'eof' | 'closed' | 'crash';
+  readonly event: 'assigned' | 'record' | 'eof' | 'committed' | 'closed' | 'crash';
   readonly partitions?: number[];
+  /** "committed" (max_records / maxRecords reached): partition -> next offset to read. */
+  readonly offsets?: Record<string, number>;
   readonly p?: number;
   readonly o?: number;
   readonly v?: string;
@@ -144,6 +146,16 @@ export class GroupMember {
     );
   }
 
+  /**
+   * Waits for a member that stops on its own (exit_on_eof, max_records / maxRecords) to exit,
+   * and throws unless it exited 0 within `timeoutMs`.
+   */
+  async finished(what: string, timeoutMs = 30_000): Promise<void> {
+    const code = await orTimeout(this.exited, timeoutMs);
+    if (code === 'timeout') throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.name} to ${what}: ${this.describe()}`);
+    if (code !== 0) throw new Error(`${this.name} exited ${code} (expected 0) while waiting to ${what}: ${this.describe()}`);
+  }
+
   /** Clean shutdown: SIGTERM (the client leaves the group) and wait for exit 0. */
   async stop(timeoutMs = 20_000): Promise<void> {
     if (this.done) return;
@@ -188,6 +200,16 @@ export async function waitForAssignments(members: readonly GroupMember[], what: 
     { timeoutMs, intervalMs: 50 },
   );
   return last;
+}
+
+/** Per partition, the offset after the highest one among `records` (what a commit of them stores). */
+export function nextOffsets(records: readonly MemberEvent[]): Record<string, number> {
+  const next: Record<string, number> = {};
+  for (const r of records) {
+    const key = String(r.p);
+    next[key] = Math.max(next[key] ?? 0, (r.o ?? -1) + 1);
+  }
+  return next;
 }
 
 /** SIGKILLs every member still running (afterAll). */

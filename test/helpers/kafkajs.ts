@@ -48,3 +48,16 @@ export async function createTopics(broker: BrokerProcess, topics: ReadonlyArray<
     if (!created) throw new Error(`kafkajs createTopics(${topics.map((t) => t.topic).join(', ')}) returned false`);
   });
 }
+
+/** The group's committed offset per partition of `topic` (kafkajs admin; -1 = none committed). */
+export async function committedOffsets(broker: BrokerProcess, groupId: string, topic: string): Promise<Record<string, number>> {
+  return withAdmin(broker, async (admin) => {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Object.fromEntries((t?.partitions ?? []).map((p) => [String(p.partition), Number(p.offset)]));
+  });
+}
+
+/** The log end offset (high watermark) per partition of `topic`. */
+export async function logEndOffsets(broker: BrokerProcess, topic: string): Promise<Record<string, number>> {
+  return withAdmin(broker, async (admin) => Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((p) => [String(p.partition), Number(p.high)])));
+}
