@@ -26,11 +26,11 @@
  * every process it started and every temp dir is removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KCAT_PRODUCER_TUNING, makeInput } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const helpers = join(root, 'dist', 'test', 'helpers');
@@ -83,37 +83,7 @@ function runTimed(children, cmd, args, { capMs = RUN_CAP_MS, stdinFile } = {}) {
   });
 }
 
-/** `count` newline-delimited printable values of `size` bytes (as bench/run.mjs builds them). */
-async function makeInput(dir, count, size) {
-  const path = join(dir, `input-${size}-${count}.txt`);
-  const ws = createWriteStream(path);
-  const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
-  const pool = randomBytes(1 << 20);
-  for (let i = 0; i < pool.length; i++) pool[i] = alphabet[pool[i] % alphabet.length];
-  const perChunk = Math.max(1, Math.floor((4 << 20) / (size + 1)));
-  for (let i = 0; i < count; i += perChunk) {
-    const n = Math.min(perChunk, count - i);
-    const chunk = Buffer.allocUnsafe(n * (size + 1));
-    for (let j = 0; j < n; j++) {
-      const s = ((i + j) * 7919) % (pool.length - size);
-      pool.copy(chunk, j * (size + 1), s, s + size);
-      chunk[j * (size + 1) + size] = 0x0a;
-    }
-    if (!ws.write(chunk)) await new Promise((r) => ws.once('drain', r));
-  }
-  await new Promise((r) => ws.end(r));
-  return path;
-}
 
-/** bench/run.mjs's kcat producer settings. */
-const KCAT_PRODUCER_TUNING = [
-  '-X', 'linger.ms=5',
-  '-X', 'batch.size=1000000',
-  '-X', 'batch.num.messages=100000',
-  '-X', 'queue.buffering.max.messages=1000000',
-  '-X', 'queue.buffering.max.kbytes=1048576',
-  '-X', 'compression.codec=none',
-];
 
 export async function runClusterBench() {
   const { startCluster, createClusterTopic, closeClusters, acquireClusterLock, releaseClusterLock, fetchMetadata } = await import(join(helpers, 'cluster.js'));

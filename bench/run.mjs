@@ -23,11 +23,11 @@
  * and every process it started are removed/stopped at the end.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KCAT_PRODUCER_TUNING, makeInput } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const helpers = join(root, 'dist', 'test', 'helpers');
@@ -85,38 +85,7 @@ function runTimed(cmd, args, { input, capMs = RUN_CAP_MS, keepStdout = false, st
   });
 }
 
-/** A file of `count` newline-delimited values of exactly `size` bytes (no newlines inside). */
-async function makeInput(count, size) {
-  const path = join(tmpRoot, `input-${size}-${count}.txt`);
-  const ws = createWriteStream(path);
-  // A pool of pseudo-random printable bytes; each value is a window into it (cheap to build,
-  // not trivially compressible).
-  const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
-  const pool = randomBytes(1 << 20);
-  for (let i = 0; i < pool.length; i++) pool[i] = alphabet[pool[i] % alphabet.length];
-  const perChunk = Math.max(1, Math.floor((4 << 20) / (size + 1)));
-  for (let i = 0; i < count; i += perChunk) {
-    const n = Math.min(perChunk, count - i);
-    const chunk = Buffer.allocUnsafe(n * (size + 1));
-    for (let j = 0; j < n; j++) {
-      const start = ((i + j) * 7919) % (pool.length - size);
-      pool.copy(chunk, j * (size + 1), start, start + size);
-      chunk[j * (size + 1) + size] = 0x0a;
-    }
-    if (!ws.write(chunk)) await new Promise((r) => ws.once('drain', r));
-  }
-  await new Promise((r) => ws.end(r));
-  return path;
-}
 
-const KCAT_PRODUCER_TUNING = [
-  '-X', 'linger.ms=5',
-  '-X', 'batch.size=1000000',
-  '-X', 'batch.num.messages=100000',
-  '-X', 'queue.buffering.max.messages=1000000',
-  '-X', 'queue.buffering.max.kbytes=1048576',
-  '-X', 'compression.codec=none',
-];
 
 async function produceRun(broker, size, count, acks, file) {
   const topic = uniqueTopic(`bench-p${size}-${acks}`);
@@ -331,7 +300,7 @@ async function main() {
 
   // Warm-up (not reported): JIT, connections, first segment files.
   {
-    const warm = await makeInput(50_000, 100);
+    const warm = await makeInput(tmpRoot, 50_000, 100);
     await produceRun(broker, 100, 50_000, '1', warm);
     rmSync(warm, { force: true });
   }
@@ -356,7 +325,7 @@ async function main() {
   const mbRow = (name, r, base, baseName) =>
     r.note ? [name, r.note, '', ''] : [name, fmt(r.mbps), `${baseName} ${fmt(base)}`, ratio(r.mbps, base)];
   for (const c of cases) {
-    const file = await makeInput(c.count, c.size);
+    const file = await makeInput(tmpRoot, c.count, c.size);
     const L = label(c.size);
     for (const acks of ['1', 'all']) {
       if (overBudget()) {

@@ -2,7 +2,7 @@
  * The invariant checker must be able to fail: each kind of violation it exists to catch is
  * planted in an otherwise good log and must be reported. No processes.
  */
-import { checkInvariants, decodeBatches, type Observation, type SeqRecord } from './invariant-checker.js';
+import { checkInvariants, decodeBatches, UNKNOWN_OFFSET, type Observation, type SeqRecord } from './invariant-checker.js';
 import { recordBatch } from './wire.js';
 
 const parts = [0, 1];
@@ -22,6 +22,15 @@ test('a lost acknowledged record is reported', () => {
   const read = log.filter((r) => r.seq !== 7).map((r) => (r.partition === 1 && r.offset > 3 ? { ...r, offset: r.offset - 1 } : r));
   const v = checkInvariants({ acked: log, read, partitions: parts });
   expect(v.join('\n')).toMatch(/acknowledged records are not at their acknowledged offset: seq 7/);
+});
+
+test('implicit acks (no offset) pass when the record is stored in its partition, and are reported when it is not', () => {
+  const log = goodLog(20);
+  const acked = log.map((r) => (r.seq >= 10 && r.seq < 14 ? { ...r, offset: UNKNOWN_OFFSET } : r));
+  expect(checkInvariants({ acked, read: log, partitions: parts, producedSeqs: 20 })).toEqual([]);
+  const missing = log.filter((r) => r.seq !== 12);
+  const v = checkInvariants({ acked, read: missing, partitions: parts, producedSeqs: 20 }).join('\n');
+  expect(v).toMatch(/not at their acknowledged offset: seq 12 acked at p0@-1, log has nothing/);
 });
 
 test('a duplicate, a gap, reordering and a foreign record are each reported', () => {

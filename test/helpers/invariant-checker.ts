@@ -21,6 +21,9 @@ import { RawConnection, Reader, requestFrame, Writer } from './wire.js';
 
 // ---- records and the checker -------------------------------------------------------------
 
+/** An acknowledged record whose offset the client was not told (librdkafka implicit ack). */
+export const UNKNOWN_OFFSET = -1;
+
 /** One record as (partition, offset, seq); seq -1 = the value was not "seq-<n>". */
 export interface SeqRecord {
   readonly partition: number;
@@ -121,6 +124,7 @@ export function checkInvariants(input: CheckInput): string[] {
   for (const a of input.acked) {
     if (ackSeen.has(a.seq)) ackDup.push(a);
     ackSeen.set(a.seq, a);
+    if (a.offset === UNKNOWN_OFFSET) continue;
     const k = `${a.partition}:${a.offset}`;
     const other = ackOffsetTwice.get(k);
     if (other !== undefined) offsetTwice.push([other, a]);
@@ -130,6 +134,12 @@ export function checkInvariants(input: CheckInput): string[] {
   if (offsetTwice.length > 0) v.push(`two acknowledged records share an offset: ${listed(offsetTwice, ([a, b]) => `p${a.partition}@${a.offset}: seq ${a.seq} and seq ${b.seq}`)}`);
   const lost: Array<{ a: SeqRecord; got: SeqRecord | undefined }> = [];
   for (const a of input.acked) {
+    if (a.offset === UNKNOWN_OFFSET) {
+      // An implicit ack names no offset: the record must still be stored (once, checked above) in its partition.
+      const at = seqWhere.get(a.seq);
+      if (at === undefined || at.partition !== a.partition) lost.push({ a, got: at });
+      continue;
+    }
     const got = logAt.get(`${a.partition}:${a.offset}`);
     if (got === undefined || got.seq !== a.seq) lost.push({ a, got });
   }
@@ -141,7 +151,7 @@ export function checkInvariants(input: CheckInput): string[] {
   }
   // Acknowledged order = produce order within a partition.
   const ackByPart = new Map<number, SeqRecord[]>();
-  for (const a of input.acked) ackByPart.set(a.partition, [...(ackByPart.get(a.partition) ?? []), a]);
+  for (const a of input.acked) if (a.offset !== UNKNOWN_OFFSET) ackByPart.set(a.partition, [...(ackByPart.get(a.partition) ?? []), a]);
   for (const [p, list] of ackByPart) {
     list.sort((x, y) => x.offset - y.offset);
     for (let i = 1; i < list.length; i++) {
@@ -193,7 +203,7 @@ export function seqOfValue(value: string | null): number {
 export interface ProducerEvent {
   readonly ev: 'ack' | 'err' | 'retry' | 'client_error' | 'done';
   readonly p?: number;
-  readonly o?: number;
+  readonly o?: number | null;
   readonly seq?: number;
   readonly new_seq?: number;
   readonly error?: string;
@@ -259,7 +269,9 @@ export class SequenceProducer {
         continue;
       }
       if (e.ev === 'ack' && e.p !== undefined && e.o !== undefined && e.seq !== undefined) {
-        this.acked.push({ partition: e.p, offset: e.o, seq: e.seq });
+        // librdkafka's implicit acks: a request that timed out in flight is acknowledged by a
+        // later request's success, without an offset (null here). Kept as offset -1.
+        this.acked.push({ partition: e.p, offset: e.o === null || e.o < 0 ? UNKNOWN_OFFSET : e.o, seq: e.seq });
         this.ackTimes.push(Date.now());
       } else if (e.ev === 'err') this.errors.push(e);
       else if (e.ev === 'client_error') this.clientErrors.push(e);

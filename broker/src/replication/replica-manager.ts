@@ -192,15 +192,19 @@ export class ReplicaManagerImpl implements ReplicaManager {
   }
 
   async waitForReplication(replica: PartitionReplica, lastOffset: number, timeoutMs: number): Promise<ReplicationOutcome> {
-    const p = this.partitions.get(partitionKey(replica.topic, replica.partition));
+    const key = partitionKey(replica.topic, replica.partition);
+    const p = this.partitions.get(key);
     if (p === undefined || p !== replica) return 'NOT_LEADER_OR_FOLLOWER';
+    // A replica removed from this broker (reassignment, topic deletion) keeps its last role, so
+    // ask the map too: its waiting produces must answer now, not at their timeout.
+    const stateNow = (): AckState => (this.partitions.get(key) === p ? p.ackState(lastOffset) : 'NOT_LEADER_OR_FOLLOWER');
     let state: AckState = 'pending';
-    const outcome = await this.producePurgatory.watch([partitionKey(p.topic, p.partition)], timeoutMs, () => {
-      state = p.ackState(lastOffset);
+    const outcome = await this.producePurgatory.watch([key], timeoutMs, () => {
+      state = stateNow();
       return state !== 'pending';
     });
     // The last check's verdict, unless the wait timed out or the broker is stopping.
-    const final = p.ackState(lastOffset);
+    const final = stateNow();
     if (final !== 'pending') return final;
     return outcome === 'completed' ? (state === 'pending' ? 'expired' : state) : outcome;
   }

@@ -103,7 +103,8 @@ function readAll(b: BrokerServices, req: FetchRequest, maxBytes: number, apiVers
       if (lookup.replica === null) {
         anyError = true;
         out.errorCode = lookup.errorCode;
-        out.currentLeader = lookup.currentLeader;
+        // A tagged field from v12 on; older versions cannot carry it.
+        if (apiVersion >= 12) out.currentLeader = lookup.currentLeader;
         return out;
       }
       const replica = lookup.replica;

@@ -53,7 +53,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponse> = {
         if (b.metadata.topic(t.name)?.internal === true) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
         const lookup = leaderReplica(b, t.name, pd.index);
         if (lookup.replica === null) {
-          r.currentLeader = lookup.currentLeader;
+          // A tagged field from v10 on; older versions cannot carry it.
+          if (ctx.apiVersion >= 10) r.currentLeader = lookup.currentLeader;
           return fail(lookup.errorCode, null);
         }
         const records = pd.records;
