@@ -1,5 +1,5 @@
 /** AlterConfigs (key 33): replace a resource's whole set of overrides. Per Kafka's AlterConfigsRequest/Response.json (v0-2). */
-import type { ApiDefinition, MessageSchema } from '../schema-types.js';
+import type { ApiDefinition, Field, MessageSchema } from '../schema-types.js';
 
 export interface AlterableConfig {
   name: string;
@@ -64,6 +64,14 @@ const request: MessageSchema = {
   ],
 };
 
+/** One resource's outcome; IncrementalAlterConfigs answers with the same struct. */
+export const resourceResponseFields: readonly Field[] = [
+  { name: 'errorCode', type: 'int16', versions: '0+' },
+  { name: 'errorMessage', type: 'string', versions: '0+', nullableVersions: '0+' },
+  { name: 'resourceType', type: 'int8', versions: '0+' },
+  { name: 'resourceName', type: 'string', versions: '0+' },
+];
+
 const response: MessageSchema = {
   name: 'AlterConfigsResponse',
   apiKey: 33,
@@ -77,12 +85,7 @@ const response: MessageSchema = {
       versions: '0+',
       type: {
         array: {
-          struct: [
-            { name: 'errorCode', type: 'int16', versions: '0+' },
-            { name: 'errorMessage', type: 'string', versions: '0+', nullableVersions: '0+' },
-            { name: 'resourceType', type: 'int8', versions: '0+' },
-            { name: 'resourceName', type: 'string', versions: '0+' },
-          ],
+          struct: resourceResponseFields,
         },
       },
     },

@@ -1,5 +1,6 @@
 /** IncrementalAlterConfigs (key 44). Per Kafka's IncrementalAlterConfigsRequest/Response.json (v0-1). */
 import type { ApiDefinition, MessageSchema } from '../schema-types.js';
+import { resourceResponseFields, type AlterConfigsResourceResponse } from './alter-configs.js';
 
 /** Kafka's AlterConfigOp.OpType codes. */
 export const AlterConfigOpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -21,12 +22,7 @@ export interface IncrementalAlterConfigsRequest {
   validateOnly: boolean;
 }
 
-export interface IncrementalAlterConfigsResourceResponse {
-  errorCode: number;
-  errorMessage: string | null;
-  resourceType: number;
-  resourceName: string;
-}
+export type IncrementalAlterConfigsResourceResponse = AlterConfigsResourceResponse;
 
 export interface IncrementalAlterConfigsResponse {
   throttleTimeMs: number;
@@ -82,12 +78,7 @@ const response: MessageSchema = {
       versions: '0+',
       type: {
         array: {
-          struct: [
-            { name: 'errorCode', type: 'int16', versions: '0+' },
-            { name: 'errorMessage', type: 'string', versions: '0+', nullableVersions: '0+' },
-            { name: 'resourceType', type: 'int8', versions: '0+' },
-            { name: 'resourceName', type: 'string', versions: '0+' },
-          ],
+          struct: resourceResponseFields,
         },
       },
     },
