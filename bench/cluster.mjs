@@ -25,12 +25,11 @@
  * client run has a time cap, the whole bench stays under ~4 minutes once it has the lock;
  * every process it started and every temp dir is removed at the end.
  */
-import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KCAT_PRODUCER_TUNING, makeInput } from './common.mjs';
+import { KCAT_PRODUCER_TUNING, makeInput, runTimed as runTimedShared } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const helpers = join(root, 'dist', 'test', 'helpers');
@@ -54,33 +53,9 @@ function fmt(n, digits = 1) {
   return n.toFixed(digits);
 }
 
-/** Runs a command (tracked in `children`), kills it at capMs; resolves {code, ms, timedOut, stdout, stderr}. */
+/** The shared runner with this file's cap; stdout is always kept. */
 function runTimed(children, cmd, args, { capMs = RUN_CAP_MS, stdinFile } = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    const out = [];
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, capMs);
-    child.stdout.on('data', (b) => out.push(b));
-    child.stderr.on('data', (b) => {
-      stderr = (stderr + b.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, timedOut, ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout: Buffer.concat(out).toString(), stderr });
-    });
-    child.stdin.on('error', () => {});
-    if (stdinFile) createReadStream(stdinFile).pipe(child.stdin);
-    else child.stdin.end();
-  });
+  return runTimedShared(children, cmd, args, { capMs, stdinFile, keepStdout: true });
 }
 
 

@@ -1,9 +1,11 @@
 /**
- * Pieces the benchmark scripts share: the producer input files and the kcat producer
- * settings, so the single-broker and cluster figures are measured the same way.
+ * Pieces the benchmark scripts share: the producer input files, the kcat producer settings
+ * and the timed command runner, so the single-broker and cluster figures are measured the
+ * same way.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 /** A file of `count` newline-delimited values of exactly `size` bytes (no newlines inside). */
@@ -39,3 +41,42 @@ export const KCAT_PRODUCER_TUNING = [
   '-X', 'queue.buffering.max.kbytes=1048576',
   '-X', 'compression.codec=none',
 ];
+
+/**
+ * Runs a command (tracked in `children` while it runs), kills it at capMs; resolves
+ * {code, ms, timedOut, stdoutBytes, stdout, stderr} (stdout is '' unless keepStdout; stderr
+ * is the last 4000 characters). stdin is stdinFile, else input, else empty.
+ */
+export function runTimed(children, cmd, args, { capMs, input, keepStdout = false, stdinFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdoutBytes = 0;
+    const out = [];
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, capMs);
+    child.stdout.on('data', (b) => {
+      stdoutBytes += b.length;
+      if (keepStdout) out.push(b);
+    });
+    child.stderr.on('data', (b) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ code, ms, timedOut, stdoutBytes, stdout: keepStdout ? Buffer.concat(out).toString() : '', stderr });
+    });
+    child.stdin.on('error', () => {});
+    if (stdinFile) createReadStream(stdinFile).pipe(child.stdin);
+    else if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}

@@ -27,7 +27,7 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KCAT_PRODUCER_TUNING, makeInput } from './common.mjs';
+import { KCAT_PRODUCER_TUNING, makeInput, runTimed as runTimedShared } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const helpers = join(root, 'dist', 'test', 'helpers');
@@ -49,40 +49,9 @@ function overBudget() {
   return Date.now() - BENCH_START > BUDGET_MS;
 }
 
-/** Runs a command; resolves {code, ms, stdoutBytes, stdout?, stderr}; kills it at capMs. */
+/** The shared runner, tracked in `children`, with this file's cap. */
 function runTimed(cmd, args, { input, capMs = RUN_CAP_MS, keepStdout = false, stdinFile } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdoutBytes = 0;
-    const out = [];
-    let stderr = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, capMs);
-    child.stdout.on('data', (b) => {
-      stdoutBytes += b.length;
-      if (keepStdout) out.push(b);
-    });
-    child.stderr.on('data', (b) => {
-      stderr = (stderr + b.toString()).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      resolve({ code, ms, timedOut, stdoutBytes, stdout: keepStdout ? Buffer.concat(out).toString() : '', stderr });
-    });
-    child.stdin.on('error', () => {});
-    if (stdinFile) {
-      import('node:fs').then(({ createReadStream }) => createReadStream(stdinFile).pipe(child.stdin));
-    } else if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
-  });
+  return runTimedShared(children, cmd, args, { input, capMs, keepStdout, stdinFile });
 }
 
 

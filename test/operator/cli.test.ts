@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { BROKER_MAIN } from '../helpers/broker.js';
 import { isObject } from './kube-api/json.js';
 import { FakeApiServer } from './kube-api/server.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/wait.js';
 
 test('flag errors exit 2 naming the flag', async () => {
   const child = spawn(process.execPath, [BROKER_MAIN, 'operator', '--http', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -16,8 +16,8 @@ import { requireKcat, requirePythonModules } from '../helpers/tools.js';
 import { isObject, type Json } from './kube-api/json.js';
 import type { KObject } from './kube-api/store.js';
 import { NS, startHarness, type Harness } from './harness.js';
+import { sleep } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const CLUSTER = 'e2e';
 const TOPIC = 'events';
 

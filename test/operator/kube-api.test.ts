@@ -10,9 +10,9 @@ import { pino } from 'pino';
 import { ResilientInformer } from '../../operator/src/runtime/informers.js';
 import { ClientNodeKube, httpStatus, KIND } from '../../operator/src/runtime/kube.js';
 import { FakeApiServer } from './kube-api/server.js';
+import { sleep } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

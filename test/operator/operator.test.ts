@@ -11,8 +11,7 @@ import { startOperator } from '../../operator/src/runtime/operator.js';
 import { isObject, type Json } from './kube-api/json.js';
 import type { KObject } from './kube-api/store.js';
 import { NS, startHarness, type Harness } from './harness.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/wait.js';
 
 async function until<T>(what: string, fn: () => T | undefined | null | false, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;

@@ -1,6 +1,5 @@
 import { backoffDelay, WorkQueue } from '../../operator/src/runtime/work-queue.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/wait.js';
 
 describe('backoffDelay', () => {
   it('doubles from the base and stops at the cap', () => {
