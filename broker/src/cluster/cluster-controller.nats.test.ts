@@ -8,22 +8,15 @@ import { CONTROLLER_EPOCH_KEY } from './controller-lease.js';
 import { eventually } from './metadata-store-contract.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { testBrokerConfig } from './test-fixtures.js';
-import { TestNatsServer } from './test-nats-server.js';
+import { useTestNatsServer } from './test-nats-server.js';
 import type { PartitionState } from './types.js';
 
 const SETTINGS: Partial<BrokerSettings> = { 'broker.session.timeout.ms': 1500, 'broker.heartbeat.interval.ms': 250, 'default.replication.factor': 3 };
-let server: TestNatsServer;
+const server = useTestNatsServer();
 let n = 0;
 
-beforeAll(async () => {
-  server = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-
 async function broker(cluster: string, id: number): Promise<NatsCluster> {
-  const config = { ...testBrokerConfig('/nonexistent', SETTINGS, id), metadata: { url: server.url }, cluster, advertised: { host: '127.0.0.1', port: 9000 + id } };
+  const config = { ...testBrokerConfig('/nonexistent', SETTINGS, id), metadata: { url: server().url }, cluster, advertised: { host: '127.0.0.1', port: 9000 + id } };
   return startNatsCluster(config, undefined, { pollMs: 100, random: () => 0, forwardTimeoutMs: 8000 });
 }
 

@@ -2,18 +2,11 @@ import type { NatsConnection } from 'nats';
 import { CONTROLLER_EPOCH_KEY, ControllerLease, NotControllerError, type ControllerState } from './controller-lease.js';
 import { eventually } from './metadata-store-contract.js';
 import { connectNats, NatsMetadataStore } from './nats-store.js';
-import { TestNatsServer } from './test-nats-server.js';
+import { useTestNatsServer } from './test-nats-server.js';
 
 const LEASE_MS = 1500;
-let server: TestNatsServer;
+const server = useTestNatsServer();
 let n = 0;
-
-beforeAll(async () => {
-  server = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
 
 interface Contender {
   readonly id: number;
@@ -26,7 +19,7 @@ interface Contender {
 
 /** Each contender has its own connection, like a separate broker process. */
 async function contender(cluster: string, id: number): Promise<Contender> {
-  const nc = await connectNats(server.url);
+  const nc = await connectNats(server().url);
   const store = await NatsMetadataStore.open({ nc, cluster });
   const lease = await ControllerLease.start({ nc, cluster, brokerId: id, store, leaseMs: LEASE_MS, pollMs: 100 });
   const seen: ControllerState[] = [lease.current()];

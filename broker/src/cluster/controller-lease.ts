@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import type { KV, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { bucketName, decodeValue, encodeValue, isRevisionMismatch, openBucket } from './nats-store.js';
+import { bucketName, decodeValue, encodeValue, isRevisionMismatch, openTtlBucket } from './nats-store.js';
 import { RevisionMismatchError, type MetadataStore } from './types.js';
 
 export const CONTROLLER_EPOCH_KEY = 'controller.epoch';
@@ -97,12 +97,10 @@ export class ControllerLease {
 
   /** Opens the bucket, runs one election round, then keeps renewing / polling. */
   static async start(opts: ControllerLeaseOptions): Promise<ControllerLease> {
-    const lease = opts.leaseMs ?? DEFAULT_LEASE_MS;
-    const kv = await openBucket(opts.nc, bucketName(opts.cluster, 'controller'), {
-      ttlMs: lease,
+    const kv = await openTtlBucket(opts.nc, bucketName(opts.cluster, 'controller'), {
+      ttlMs: opts.leaseMs ?? DEFAULT_LEASE_MS,
+      renewMs: opts.renewMs,
       replicas: opts.replicas,
-      // A renewal slower than its interval is as good as lost.
-      timeoutMs: Math.max(200, Math.floor((opts.renewMs ?? lease / 3) * 0.9)),
     });
     const l = new ControllerLease(kv, opts);
     await l.tick();

@@ -9,19 +9,12 @@ import { eventually } from './metadata-store-contract.js';
 import { bucketName } from './nats-store.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { testBrokerConfig } from './test-fixtures.js';
-import { TestNatsServer } from './test-nats-server.js';
+import { useTestNatsServer } from './test-nats-server.js';
 
 const SESSION_MS = 6000;
 const SETTINGS: Partial<BrokerSettings> = { 'broker.session.timeout.ms': SESSION_MS, 'broker.heartbeat.interval.ms': 500, 'default.replication.factor': 3 };
-let server: TestNatsServer;
+const server = useTestNatsServer();
 let n = 0;
-
-beforeAll(async () => {
-  server = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
 
 class Listener {
   readonly sockets = new Set<net.Socket>();
@@ -68,7 +61,7 @@ async function threeBrokers(): Promise<Node[]> {
   const nodes: Node[] = [];
   for (const id of [0, 1, 2]) {
     const listener = await Listener.start();
-    const config = { ...testBrokerConfig('/nonexistent', SETTINGS, id), metadata: { url: server.url }, cluster, advertised: { host: '127.0.0.1', port: listener.port } };
+    const config = { ...testBrokerConfig('/nonexistent', SETTINGS, id), metadata: { url: server().url }, cluster, advertised: { host: '127.0.0.1', port: listener.port } };
     const c = await startNatsCluster(config, undefined, { pollMs: 250, random: () => 0, forwardTimeoutMs: 8000 });
     nodes.push({ id, c, listener });
   }

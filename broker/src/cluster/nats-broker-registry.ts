@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BrokerRegistrationSchema } from './keys.js';
 import type { BrokerRegistry } from './metadata-image.js';
-import { bucketName, decodeValue, encodeValue, isRevisionMismatch, openBucket, snapshotBucket } from './nats-store.js';
+import { bucketName, decodeValue, encodeValue, isRevisionMismatch, openTtlBucket, snapshotBucket } from './nats-store.js';
 import type { BrokerRegistration } from './types.js';
 
 export interface NatsBrokerRegistration extends BrokerRegistration {
@@ -86,12 +86,10 @@ export class NatsBrokerRegistry implements BrokerRegistry {
 
   /** Opens the bucket, registers (first heartbeat must succeed) and loads the live set. */
   static async start(opts: NatsBrokerRegistryOptions): Promise<NatsBrokerRegistry> {
-    const session = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
-    const kv = await openBucket(opts.nc, bucketName(opts.cluster, 'brokers'), {
-      ttlMs: session,
+    const kv = await openTtlBucket(opts.nc, bucketName(opts.cluster, 'brokers'), {
+      ttlMs: opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      renewMs: opts.heartbeatMs,
       replicas: opts.replicas,
-      // A heartbeat that takes longer than its interval is as good as lost.
-      timeoutMs: Math.max(200, Math.floor((opts.heartbeatMs ?? session / 3) * 0.9)),
     });
     const r = new NatsBrokerRegistry(kv, opts);
     if (opts.self) {

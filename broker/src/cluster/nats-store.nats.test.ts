@@ -1,21 +1,14 @@
 import type { NatsConnection } from 'nats';
 import { describeMetadataStoreContract, eventually } from './metadata-store-contract.js';
 import { connectNats, decodeKey, encodeKey, NatsMetadataStore } from './nats-store.js';
-import { TestNatsServer } from './test-nats-server.js';
+import { useTestNatsServer } from './test-nats-server.js';
 import type { KvEntry } from './types.js';
 
-let server: TestNatsServer;
+const server = useTestNatsServer();
 let n = 0;
 
-beforeAll(async () => {
-  server = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await server?.dispose();
-});
-
 async function openStore(): Promise<{ store: NatsMetadataStore; nc: NatsConnection }> {
-  const nc = await connectNats(server.url);
+  const nc = await connectNats(server().url);
   const store = await NatsMetadataStore.open({ nc, cluster: `c${process.pid}x${++n}`, ownsConnection: true });
   return { store, nc };
 }
@@ -48,7 +41,7 @@ describe('NatsMetadataStore across a nats-server restart', () => {
       await store.watch('topics.', (e) => seen.push(e));
       const r = await store.create('topics.x.y', 1);
       await eventually(() => seen.length === 2, 5000, 'pre-restart change');
-      await server.restart();
+      await server().restart();
       // Writes after the restart: creates, an update and a delete must all arrive, in order.
       const writeWithRetry = async <T>(op: () => Promise<T>): Promise<T> => {
         for (let i = 0; ; i++) {

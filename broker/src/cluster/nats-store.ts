@@ -116,6 +116,23 @@ export async function openBucket(nc: NatsConnection, name: string, opts: BucketO
   return kv;
 }
 
+/**
+ * A TTL bucket written every `renewMs` (default a third of the TTL) to keep an entry alive:
+ * its request timeout is just under that interval, because a renewal slower than its
+ * interval is as good as lost.
+ */
+export function openTtlBucket(
+  nc: NatsConnection,
+  name: string,
+  opts: { readonly ttlMs: number; readonly renewMs?: number | undefined; readonly replicas?: number | undefined },
+): Promise<KV> {
+  return openBucket(nc, name, {
+    ttlMs: opts.ttlMs,
+    replicas: opts.replicas,
+    timeoutMs: Math.max(200, Math.floor((opts.renewMs ?? opts.ttlMs / 3) * 0.9)),
+  });
+}
+
 /** JetStream's "wrong last sequence" (10071): the expected revision did not match. */
 export function isRevisionMismatch(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

@@ -149,3 +149,21 @@ export class TestNatsServer {
     });
   }
 }
+
+/**
+ * Registers beforeAll/afterAll hooks that start one server for the calling test file and
+ * dispose of it afterwards; call the returned function to reach the server inside tests.
+ */
+export function useTestNatsServer(): () => TestNatsServer {
+  let server: TestNatsServer | undefined;
+  beforeAll(async () => {
+    server = await TestNatsServer.start();
+  });
+  afterAll(async () => {
+    await server?.dispose();
+  });
+  return () => {
+    if (!server) throw new Error('the test nats-server is not started yet (use it inside a test or hook)');
+    return server;
+  };
+}
