@@ -220,7 +220,30 @@ class BrokerInstance implements BrokerProcess {
 
   async start(fixedPort: number | null): Promise<void> {
     assertBuilt();
-    if (this.httpPort === 0) this.httpPort = await freePort();
+    // An HTTP port picked here (not kept from an earlier start) was only free a moment ago:
+    // another process may bind it first, so a start that fails on it retries on a fresh one.
+    const pickHttp = this.httpPort === 0;
+    for (let tries = 1; ; tries++) {
+      if (pickHttp) this.httpPort = await freePort();
+      try {
+        await this.startOnce(fixedPort);
+        return;
+      } catch (err) {
+        if (!pickHttp || tries >= 3 || !this.httpPortTaken()) throw err;
+        appendFileSync(this.logFile, `\n=== strand-test: http port ${this.httpPort} was taken meanwhile; retrying on another\n`);
+      }
+    }
+  }
+
+  /** The broker logged EADDRINUSE for its current HTTP port. */
+  private httpPortTaken(): boolean {
+    return this.lines.some((l) => {
+      const err = l.err as { code?: unknown; port?: unknown } | undefined;
+      return err?.code === 'EADDRINUSE' && err.port === this.httpPort;
+    });
+  }
+
+  private async startOnce(fixedPort: number | null): Promise<void> {
     const timeoutMs = this.opts.startTimeoutMs ?? 15_000;
     const deadline = Date.now() + timeoutMs;
 
